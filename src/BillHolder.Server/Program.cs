@@ -1,5 +1,40 @@
+using BillHolder.Server.Accounts;
+using BillHolder.Server.Books;
+using BillHolder.Server.Infrastructure;
+using BillHolder.Server.Infrastructure.Database;
+using BillHolder.Server.Infrastructure.Errors;
+using BillHolder.Server.Infrastructure.Http;
+using BillHolder.Server.Infrastructure.Logging;
+using BillHolder.Server.Realtime;
+using BillHolder.Server.Sync;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddLogging();
+builder.AddErrorHandling();
+builder.AddDatabase();
+builder.AddAccounts();
+builder.AddBooks();
+builder.AddSync();
+builder.AddRealtime();
+
 var app = builder.Build();
+
+app.UseRequestLogging();
+app.UseErrorHandling();
+app.UseWebSockets();
+app.UseRouting();
+app.UseBodySizeLimits();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapHealth();
+app.MapAccounts();
+app.MapBooks();
+app.MapSync();
+app.MapRealtime();
+
 app.Run();
 
 public partial class Program;

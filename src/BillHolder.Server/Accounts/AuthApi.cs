@@ -1,0 +1,104 @@
+using System.Text.RegularExpressions;
+using BillHolder.Server.Infrastructure.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+
+namespace BillHolder.Server.Accounts;
+
+internal static partial class AuthApi
+{
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").AllowAnonymous();
+        auth.MapPost("/register", Register);
+        auth.MapPost("/login", Login);
+
+        app.MapGet("/api/me", Me).RequireAuthorization();
+        return app;
+    }
+
+    internal sealed record Credentials(string? Username, string? Password);
+
+    internal sealed record UserDto(long Id, string Username);
+
+    private static async Task<Results<Created<UserDto>, ProblemHttpResult>> Register(
+        Credentials body, UserStore users, IPasswordHasher<UserRecord> hasher, TimeProvider time,
+        ILogger<UserStore> logger, CancellationToken cancellationToken)
+    {
+        var errors = Validate(body);
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var username = body.Username!;
+        var hash = hasher.HashPassword(new UserRecord(0, username, ""), body.Password!);
+        var user = await users.CreateAsync(username, hash, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        if (user is null)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.UsernameTaken, $"The username '{username}' is taken.");
+        }
+        logger.LogInformation("Registered user {UserId} {Username}", user.Id, user.Username);
+        return TypedResults.Created("/api/me", new UserDto(user.Id, user.Username));
+    }
+
+    private static async Task<Results<Ok<AccessToken>, ProblemHttpResult>> Login(
+        Credentials body, HttpContext http, UserStore users, IPasswordHasher<UserRecord> hasher,
+        TokenIssuer tokens, LoginThrottle throttle, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(body.Username) || string.IsNullOrEmpty(body.Password)
+            || body.Username.Length > 32 || body.Password.Length > 128)
+        {
+            return InvalidCredentials();
+        }
+
+        var address = http.Connection.RemoteIpAddress?.ToString();
+        if (throttle.RetryAfter(body.Username, address) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
+            return Problems.Create(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
+                "Too many failed logins; try again later.");
+        }
+
+        var user = await users.FindByUsernameAsync(body.Username, cancellationToken);
+        var verdict = user is null
+            ? PasswordVerificationResult.Failed
+            : hasher.VerifyHashedPassword(user, user.PasswordHash, body.Password);
+        if (user is null || verdict == PasswordVerificationResult.Failed)
+        {
+            throttle.RecordFailure(body.Username, address);
+            return InvalidCredentials();
+        }
+
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            await users.UpdatePasswordHashAsync(user.Id, hasher.HashPassword(user, body.Password), cancellationToken);
+        }
+        throttle.RecordSuccess(body.Username);
+        return TypedResults.Ok(tokens.Issue(user.Id, user.Username));
+    }
+
+    private static Ok<UserDto> Me(HttpContext http)
+    {
+        var user = CurrentUser.From(http.User);
+        return TypedResults.Ok(new UserDto(user.Id, user.Username));
+    }
+
+    // One answer for an unknown user and a wrong password, so usernames cannot be probed.
+    private static ProblemHttpResult InvalidCredentials() =>
+        Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.InvalidCredentials, "Wrong username or password.");
+
+    private static Dictionary<string, string[]> Validate(Credentials body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body.Username is null || !UsernamePattern().IsMatch(body.Username))
+        {
+            errors["username"] = ["must be 3-32 characters of A-Z, a-z, 0-9, '_', '.', '-'"];
+        }
+        if (body.Password is null || body.Password.Length is < 8 or > 128)
+        {
+            errors["password"] = ["must be 8-128 characters"];
+        }
+        return errors;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{3,32}$")]
+    private static partial Regex UsernamePattern();
+}

@@ -1,0 +1,86 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BillHolder.Server.Infrastructure.Errors;
+
+internal static class ErrorHandling
+{
+    public static IHostApplicationBuilder AddErrorHandling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
+            context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+        });
+        // Binding failures (malformed JSON, wrong content type) throw, so one handler turns them into problems.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.AllowTrailingCommas = false);
+        return builder;
+    }
+
+    public static IApplicationBuilder UseErrorHandling(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteExceptionProblem });
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = http.Response.StatusCode, Detail = DetailFor(http.Response.StatusCode) },
+            });
+        });
+        return app;
+    }
+
+    private static async Task WriteExceptionProblem(HttpContext http)
+    {
+        var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, code, detail) = Classify(exception);
+        if (status >= 500)
+        {
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BillHolder.Errors");
+            if (exception is DbException) logger.LogWarning("Database unavailable: {Error}", exception.Message);
+            else logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+        }
+
+        http.Response.StatusCode = status;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+
+    private static (int Status, string Code, string Detail) Classify(Exception? exception) => exception switch
+    {
+        BadHttpRequestException { StatusCode: 413 } =>
+            (413, ErrorCodes.PayloadTooLarge, "The request body is larger than this endpoint accepts."),
+        BadHttpRequestException { StatusCode: 415 } =>
+            (415, ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
+        BadHttpRequestException { InnerException: JsonException } or JsonException =>
+            (400, ErrorCodes.MalformedRequest, "The request body is not valid JSON of the expected shape."),
+        BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode), bad.Message),
+        DbException or TimeoutException =>
+            (503, ErrorCodes.DatabaseUnavailable, "The database is unavailable; try again shortly."),
+        _ => (500, ErrorCodes.InternalError, "An unexpected error occurred."),
+    };
+
+    private static string DetailFor(int status) => status switch
+    {
+        401 => "Authentication is required: send a valid bearer token.",
+        403 => "You may not do this.",
+        404 => "No such resource.",
+        405 => "This method is not allowed on this resource.",
+        413 => "The request body is larger than this endpoint accepts.",
+        429 => "Too many requests; slow down.",
+        _ => "The request failed.",
+    };
+}

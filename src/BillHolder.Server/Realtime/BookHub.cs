@@ -1,0 +1,102 @@
+using System.Text.Json;
+using BillHolder.Server.Accounts;
+using BillHolder.Server.Sync;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace BillHolder.Server.Realtime;
+
+// Thin: authorize, call the services, return. Errors are HubExceptions whose message starts with the REST code.
+[Authorize]
+internal sealed class BookHub(
+    SyncService sync,
+    SyncRequests requests,
+    BookSubscriptions subscriptions,
+    BookFanout fanout,
+    IOptions<RealtimeOptions> options) : Hub<IBookClient>
+{
+    public async Task<ChangeSet> OpenBook(long bookId, long? sinceVersion)
+    {
+        if (!subscriptions.IsOpen(Context.ConnectionId, bookId) && subscriptions.OpenCount(Context.ConnectionId) >= options.Value.MaxOpenBooksPerConnection)
+        {
+            throw new HubException($"too_many_books: a connection may have at most {options.Value.MaxOpenBooksPerConnection} books open.");
+        }
+
+        var user = CurrentUser.From(Context.User!);
+        var entry = subscriptions.For(bookId);
+        bool joined;
+        ChangeSet changes;
+        // Under the book's gate no push is delivered, so nothing slips between this answer and the first push.
+        await entry.Gate.WaitAsync(Context.ConnectionAborted);
+        try
+        {
+            var reply = await sync.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted);
+            changes = Unwrap(reply).Changes!;
+            var before = subscriptions.Presence(entry);
+            subscriptions.Add(bookId, entry, new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username)
+            {
+                OpenedAtVersion = changes.ToVersion,
+            });
+            joined = !before.Contains(user.Username);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+        if (joined) fanout.PresenceChanged(bookId);
+        return changes;
+    }
+
+    public async Task CloseBook(long bookId)
+    {
+        if (await CloseAsync(Context.ConnectionId, bookId)) fanout.PresenceChanged(bookId);
+    }
+
+    public async Task<SyncResult> Sync(long bookId, JsonElement request)
+    {
+        var user = CurrentUser.From(Context.User!);
+        var parsed = requests.Parse(request, idempotencyKey: null);
+        if (parsed.Failure is not null) throw ToHubException(parsed.Failure);
+        var reply = await sync.SyncAsync(bookId, user, parsed.Request!, Context.ConnectionId, Context.ConnectionAborted);
+        return Unwrap(reply);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        foreach (var bookId in subscriptions.BooksOf(Context.ConnectionId))
+        {
+            if (await CloseAsync(Context.ConnectionId, bookId)) fanout.PresenceChanged(bookId);
+        }
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    private async Task<bool> CloseAsync(string connectionId, long bookId)
+    {
+        var entry = subscriptions.For(bookId);
+        await entry.Gate.WaitAsync();
+        try
+        {
+            return subscriptions.Remove(bookId, entry, connectionId);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    private static SyncResult Unwrap(SyncReply reply) => reply switch
+    {
+        SyncReply.Done done => done.Result,
+        SyncReply.Failed failed => throw ToHubException(failed.Failure),
+        _ => throw new InvalidOperationException(),
+    };
+
+    // "code: detail", then the details a client needs (errors, version, references) as JSON.
+    internal static HubException ToHubException(SyncFailure failure)
+    {
+        var message = $"{failure.Code}: {failure.Detail}";
+        if (failure.Extensions.Count > 0) message += " " + JsonSerializer.Serialize(failure.Extensions, JsonSerializerOptions.Web);
+        return new HubException(message);
+    }
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BillHolder.Server.Realtime;
+
+internal sealed class RealtimeOptions
+{
+    public const string SectionName = "Realtime";
+
+    // Largest incoming hub message; SignalR closes a connection that sends a larger one.
+    [Range(1024, 64L * 1024 * 1024)]
+    public long MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    [Range(1, 10_000)]
+    public int MaxOpenBooksPerConnection { get; set; } = 50;
+
+    // Hub invocations per connection: a token bucket of this size, refilled at this rate per second.
+    [Range(1, 100_000)]
+    public int InvocationBurst { get; set; } = 40;
+
+    [Range(1, 100_000)]
+    public int InvocationsPerSecond { get; set; } = 20;
+}

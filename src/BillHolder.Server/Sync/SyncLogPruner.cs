@@ -1,0 +1,30 @@
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+
+namespace BillHolder.Server.Sync;
+
+// Forgets sync receipts after their retention, and the change log after its own (if any), hourly.
+internal sealed class SyncLogPruner(SyncLogStore log, IOptions<SyncOptions> options, TimeProvider time, ILogger<SyncLogPruner> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            try
+            {
+                var now = time.GetUtcNow();
+                var receipts = await log.PruneReceiptsAsync(now.AddDays(-options.Value.ReceiptRetentionDays).ToUnixTimeMilliseconds(), stoppingToken);
+                var changes = options.Value.ChangeLogRetentionDays > 0
+                    ? await log.PruneChangesAsync(now.AddDays(-options.Value.ChangeLogRetentionDays).ToUnixTimeMilliseconds(), stoppingToken)
+                    : 0;
+                if (receipts + changes > 0) logger.LogInformation("Pruned {Receipts} sync receipt(s) and {Changes} change log row(s)", receipts, changes);
+            }
+            catch (DbException ex)
+            {
+                logger.LogWarning("Pruning the sync log failed, will retry: {Error}", ex.Message);
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
