@@ -1,0 +1,188 @@
+using System.Text.Json;
+using static BillHolder.Server.Sync.JsonFields;
+using static BillHolder.Server.Sync.Presence;
+
+namespace BillHolder.Server.Sync;
+
+// Turns a sync (or book creation) body into a validated request, or into every error it contains keyed
+// by JSON path. Unknown fields are ignored so that clients may send their stored records back as is.
+internal static class SyncRequestParser
+{
+    public const int MaxSyncIdLength = 64;
+    public const int MaxNameLength = 16;
+    public const int MaxColorLength = 16;
+    public const int MaxCategoryLength = 32;
+    public const int MaxRemarkLength = 255;
+
+    private static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
+
+    public static SyncParseResult Parse(JsonElement body, SyncParseOptions options)
+    {
+        var errors = new ValidationErrors();
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("", "must be a JSON object");
+            return new SyncParseResult(null, errors.ToDictionary());
+        }
+
+        var fields = new JsonFields(body, "", errors);
+        var syncId = ReadSyncId(fields, options);
+        var baseVersion = fields.Integer("baseVersion", 0, long.MaxValue, Optional);
+        var book = ReadBookMeta(body, errors);
+        var changes = ReadChanges(body, options.OnlyNew, options.MaxRecords, errors);
+
+        return errors.Any
+            ? new SyncParseResult(null, errors.ToDictionary())
+            : new SyncParseResult(new SyncRequest(syncId ?? "", baseVersion, book, changes), NoErrors);
+    }
+
+    // Book creation: { name, remark?, wallets?, bills?, transfers?, incomes? }, every record status "new".
+    public static NewBookParseResult ParseNewBook(JsonElement body, int maxRecords = SyncParseOptions.DefaultMaxRecords)
+    {
+        var errors = new ValidationErrors();
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("", "must be a JSON object");
+            return new NewBookParseResult(null, errors.ToDictionary());
+        }
+
+        var fields = new JsonFields(body, "", errors);
+        var name = fields.Text("name", 1, MaxNameLength, Required);
+        var remark = fields.Text("remark", 0, MaxRemarkLength, Optional);
+        var changes = ReadChanges(body, onlyNew: true, maxRecords, errors);
+
+        return errors.Any || name is null
+            ? new NewBookParseResult(null, errors.ToDictionary())
+            : new NewBookParseResult(new NewBookRequest(name, remark, changes), NoErrors);
+    }
+
+    private static string? ReadSyncId(JsonFields fields, SyncParseOptions options)
+    {
+        var key = options.IdempotencyKey;
+        if (fields.HasValue("syncId"))
+        {
+            var syncId = fields.Text("syncId", 1, MaxSyncIdLength, Required);
+            if (syncId is not null && key is not null && key != syncId)
+            {
+                fields.Error("syncId", "does not match the Idempotency-Key header");
+            }
+
+            return syncId;
+        }
+
+        if (key is not null)
+        {
+            if (key.Length is 0 or > MaxSyncIdLength)
+            {
+                fields.Error("syncId", $"Idempotency-Key header must be 1 to {MaxSyncIdLength} characters");
+            }
+
+            return key;
+        }
+
+        if (options.RequireSyncId)
+        {
+            fields.Error("syncId", "is required");
+        }
+
+        return null;
+    }
+
+    private static BookMetaInput? ReadBookMeta(JsonElement body, ValidationErrors errors)
+    {
+        if (!body.TryGetProperty("book", out var book) || book.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (book.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("book", "must be an object");
+            return null;
+        }
+
+        var fields = new JsonFields(book, "book", errors);
+        // A book always has a name: an explicit null cannot clear it, while absent leaves it alone.
+        var name = fields.Has("name") ? fields.Text("name", 1, MaxNameLength, Required) : null;
+        var remark = fields.Text("remark", 0, MaxRemarkLength, Optional);
+        return new BookMetaInput(name, remark, RemarkSet: fields.Has("remark"));
+    }
+
+    private static SyncChanges ReadChanges(JsonElement body, bool onlyNew, int maxRecords, ValidationErrors errors)
+    {
+        var arrays = new Dictionary<Collection, JsonElement>();
+        var total = 0;
+        foreach (var collection in Enum.GetValues<Collection>())
+        {
+            var name = collection.JsonName();
+            if (!body.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (array.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add(name, "must be an array");
+                continue;
+            }
+
+            // Counted before any record is read, so an oversized body costs no per-record work.
+            total += array.GetArrayLength();
+            if (total > maxRecords)
+            {
+                errors.Add(name, $"too many records: at most {maxRecords} in total per request");
+                return SyncChanges.None;
+            }
+
+            arrays[collection] = array;
+        }
+
+        var reader = new RecordReader(onlyNew, errors);
+        return new SyncChanges(
+            reader.ReadAll(arrays, Collection.Wallets, ReadWallet, (id, status) => new WalletInput(id, status, "", null, 0, null, null, null)),
+            reader.ReadAll(arrays, Collection.Bills, ReadBill, (id, status) => new BillInput(id, status, 0, 0, 0, null, null, null, null)),
+            reader.ReadAll(arrays, Collection.Transfers, ReadTransfer, (id, status) => new TransferInput(id, status, 0, 0, 0, 0, null, null, null)),
+            reader.ReadAll(arrays, Collection.Incomes, ReadIncome, (id, status) => new IncomeInput(id, status, 0, 0, 0, null, null, null, null)));
+    }
+
+    // Only records that are new or modified carry fields worth validating; the others are id and status.
+    private static WalletInput ReadWallet(JsonFields f, long id, RecordStatus status) => new(id, status,
+        f.Text("name", 1, MaxNameLength, Required) ?? "",
+        f.Text("color", 0, MaxColorLength, Optional),
+        // Negative opening balances are allowed: an overdrawn account or a credit card is real.
+        f.Integer("openingBalance", -MaxAmount, MaxAmount, Required) ?? 0,
+        f.Text("remark", 0, MaxRemarkLength, Optional),
+        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+
+    private static BillInput ReadBill(JsonFields f, long id, RecordStatus status) => new(id, status,
+        WalletRef(f, "walletId"), Amount(f), Date(f),
+        f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
+        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+
+    private static TransferInput ReadTransfer(JsonFields f, long id, RecordStatus status)
+    {
+        var from = f.Integer("fromWalletId", long.MinValue, long.MaxValue, Required);
+        var to = f.Integer("toWalletId", long.MinValue, long.MaxValue, Required);
+        if (from is not null && from == to)
+        {
+            f.Error("toWalletId", "must differ from fromWalletId");
+        }
+
+        return new TransferInput(id, status, from ?? 0, to ?? 0, Amount(f), Date(f), f.Text("remark", 0, MaxRemarkLength, Optional),
+            Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+    }
+
+    private static IncomeInput ReadIncome(JsonFields f, long id, RecordStatus status) => new(id, status,
+        WalletRef(f, "walletId"), Amount(f), Date(f),
+        f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
+        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+
+    // Wallet references may be negative: they can name a wallet created in the same request.
+    private static long WalletRef(JsonFields f, string name) => f.Integer(name, long.MinValue, long.MaxValue, Required) ?? 0;
+
+    private static long Amount(JsonFields f) => f.Integer("amount", 0, MaxAmount, Required) ?? 0;
+
+    private static long Date(JsonFields f) => f.Integer("date", 0, long.MaxValue, Required) ?? 0;
+
+    private static long? Timestamp(JsonFields f, string name) => f.Integer(name, 0, long.MaxValue, Optional);
+}
