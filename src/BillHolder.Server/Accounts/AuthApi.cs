@@ -39,7 +39,7 @@ internal static partial class AuthApi
         return TypedResults.Created("/api/me", new UserDto(user.Id, user.Username));
     }
 
-    private static async Task<Results<Ok<AccessToken>, ProblemHttpResult>> Login(
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Login(
         Credentials body, HttpContext http, UserStore users, IPasswordHasher<UserRecord> hasher,
         TokenIssuer tokens, LoginThrottle throttle, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ internal sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider ti
 
     public static SymmetricSecurityKey KeyFrom(AuthOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
 
-    public AccessToken Issue(long userId, string username)
+    public TokenResponse Issue(long userId, string username)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
@@ -30,8 +30,8 @@ internal sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider ti
             ]),
             SigningCredentials = new SigningCredentials(KeyFrom(settings), SecurityAlgorithms.HmacSha256),
         });
-        return new AccessToken(token, expires);
+        return new TokenResponse(token, expires);
     }
 }
 
-internal sealed record AccessToken(string AccessToken, DateTimeOffset ExpiresAt);
+internal sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);

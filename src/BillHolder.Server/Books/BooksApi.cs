@@ -67,7 +67,7 @@ internal static class BooksApi
     private static async Task<Results<Ok<BookSnapshot>, ProblemHttpResult>> Update(
         long bookId, [FromBody] JsonElement body, HttpContext http, SyncService sync, BookStore books, CancellationToken cancellationToken)
     {
-        var (meta, errors) = SyncRequestParser.ParseBookMeta(body);
+        var (meta, errors) = BookMetaParser.Parse(body);
         if (meta is null) return Problems.Validation(errors);
 
         var request = new SyncRequest($"patch-{Guid.NewGuid():N}", null, meta, SyncChanges.None);

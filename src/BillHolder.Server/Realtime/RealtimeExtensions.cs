@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
 namespace BillHolder.Server.Realtime;
 
 internal static class RealtimeExtensions
@@ -8,14 +11,13 @@ internal static class RealtimeExtensions
             .BindConfiguration(RealtimeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        var maxMessage = builder.Configuration.GetValue<long?>($"{RealtimeOptions.SectionName}:{nameof(RealtimeOptions.MaxMessageBytes)}")
-            ?? new RealtimeOptions().MaxMessageBytes;
         builder.Services.AddSignalR(hub =>
         {
-            hub.MaximumReceiveMessageSize = maxMessage;
             hub.EnableDetailedErrors = false;
             hub.AddFilter<InvocationRateLimitFilter>();
         });
+        builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
+            hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
         builder.Services.AddSingleton<InvocationRateLimitFilter>();
         builder.Services.AddSingleton<BookSubscriptions>();
         builder.Services.AddSingleton<BookFanout>();

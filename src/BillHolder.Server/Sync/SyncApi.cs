@@ -45,8 +45,8 @@ internal static class SyncApi
                 http.User.FindFirst(CurrentUser.IdClaim)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
                 _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = 60,
-                    TokensPerPeriod = 30,
+                    TokenLimit = http.RequestServices.GetRequiredService<IOptions<SyncOptions>>().Value.RateLimitBurst,
+                    TokensPerPeriod = http.RequestServices.GetRequiredService<IOptions<SyncOptions>>().Value.RateLimitPerSecond,
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                 }));

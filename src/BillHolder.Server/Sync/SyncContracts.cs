@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace BillHolder.Server.Sync;
 
 // Wire shapes shared by REST and the hub (camelCase JSON).
@@ -9,6 +11,7 @@ internal sealed record DeletedIds(
 {
     public static readonly DeletedIds None = new([], [], [], []);
 
+    [JsonIgnore]
     public bool Any => Wallets.Count + Bills.Count + Transfers.Count + Incomes.Count > 0;
 
     public static DeletedIds Merge(IEnumerable<DeletedIds> versions)

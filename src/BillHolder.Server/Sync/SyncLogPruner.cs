@@ -1,14 +1,17 @@
 using System.Data.Common;
+using BillHolder.Server.Infrastructure.Database;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Sync;
 
 // Forgets sync receipts after their retention, and the change log after its own (if any), hourly.
-internal sealed class SyncLogPruner(SyncLogStore log, IOptions<SyncOptions> options, TimeProvider time, ILogger<SyncLogPruner> logger)
+internal sealed class SyncLogPruner(
+    SyncLogStore log, DatabaseState database, IOptions<SyncOptions> options, TimeProvider time, ILogger<SyncLogPruner> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        while (!database.SchemaReady) await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do
         {

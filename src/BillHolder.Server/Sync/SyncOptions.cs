@@ -22,6 +22,13 @@ internal sealed class SyncOptions
     [Range(0, 36500)]
     public int ChangeLogRetentionDays { get; set; }
 
+    // REST syncs per user: a token bucket of this size, refilled at this rate per second.
+    [Range(1, 1_000_000)]
+    public int RateLimitBurst { get; set; } = 60;
+
+    [Range(1, 1_000_000)]
+    public int RateLimitPerSecond { get; set; } = 30;
+
     // Books kept parsed in memory, counted in records, so a sync need not re-read and re-parse its book.
     [Range(0, 100_000_000)]
     public int CachedRecords { get; set; } = 2_000_000;

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Mvc;
 
 namespace BillHolder.Server.Infrastructure.Errors;
@@ -18,7 +17,6 @@ internal static class ErrorHandling
         });
         // Binding failures (malformed JSON, wrong content type) throw, so one handler turns them into problems.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.AllowTrailingCommas = false);
         return builder;
     }
 

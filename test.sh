@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test: starts the private local MariaDB (installing it with apt on first run), then the .NET suite
+# (unit, HTTP and hub tests against real servers on that database), then the JavaScript client end-to-end test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+export BILLHOLDER_TEST_CONNECTION="$(scripts/db.sh start)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet test BillHolder.sln -c Release --logger "console;verbosity=minimal" "$@"

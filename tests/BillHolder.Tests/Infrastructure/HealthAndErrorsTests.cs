@@ -1,0 +1,57 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace BillHolder.Tests.Infrastructure;
+
+public sealed class HealthAndErrorsTests(BillHolderServer server) : IClassFixture<BillHolderServer>
+{
+    [Fact]
+    public async Task Health_LiveAndReady_Return200WithTheDatabaseUp()
+    {
+        var http = server.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        var ready = await (await http.GetAsync("/health/ready")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("ready", ready.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Returns404Problem()
+    {
+        await (await server.Anonymous().GetAsync("/api/nothing-here")).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task MalformedJson_Returns400Problem()
+    {
+        var user = await server.NewUserAsync();
+        await (await user.Http.PostRawAsync("/api/books", "{\"name\": ")).ProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
+        await (await server.Anonymous().PostRawAsync("/api/auth/login", "[1,2")).ProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
+    }
+
+    [Fact]
+    public async Task OversizedBody_Returns413Problem()
+    {
+        var huge = "{\"username\":\"" + new string('a', 64 * 1024) + "\",\"password\":\"x\"}";
+        await (await server.Anonymous().PostRawAsync("/api/auth/register", huge)).ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Fact]
+    public async Task Ready_Returns503Problem_WhenTheDatabaseIsUnreachable_WhileLiveStays200()
+    {
+        // Port 1 on loopback: nothing listens, so every connection attempt fails fast.
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:BillHolder", "Server=127.0.0.1;Port=1;Database=none;User ID=x;Password=y;SslMode=Disabled");
+            builder.UseSetting("Database:ConnectTimeoutSeconds", "1");
+            builder.UseSetting("Auth:SigningKey", BillHolderServer.SigningKey);
+        });
+        var http = app.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        await (await http.GetAsync("/health/ready")).ProblemAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+        var register = await http.PostJsonAsync("/api/auth/register", new { username = "nobody", password = "password123" });
+        await register.ProblemAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+    }
+}

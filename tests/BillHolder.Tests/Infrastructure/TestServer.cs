@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace BillHolder.Tests.Infrastructure;
+
+// A real server (in memory) over its own real database. Tests override configuration only.
+public sealed class BillHolderServer : IAsyncLifetime
+{
+    public const string SigningKey = "test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+    private TestDatabase? _database;
+    private Factory? _factory;
+    private int _users;
+
+    internal TestDatabase Database => _database!;
+
+    public WebApplicationFactory<Program> App => _factory!;
+
+    // Settings a test class wants on top of the defaults (set before InitializeAsync runs).
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _factory = new Factory(this);
+        await WaitUntilReadyAsync(_factory.CreateClient());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null) await _factory.DisposeAsync();
+        if (_database is not null) await _database.DisposeAsync();
+    }
+
+    public HttpClient Anonymous() => _factory!.CreateClient();
+
+    // Registers and logs in a fresh user whose name no other test uses.
+    public async Task<UserClient> NewUserAsync(string prefix = "user")
+    {
+        var username = $"{prefix}{Interlocked.Increment(ref _users)}_{Guid.NewGuid().ToString("N")[..6]}";
+        if (username.Length > 32) username = username[..32];
+        const string password = "correct-horse-battery";
+        var http = Anonymous();
+        var registered = await http.PostAsJsonAsync("/api/auth/register", new { username, password });
+        registered.EnsureSuccessStatusCode();
+        var login = await http.PostAsJsonAsync("/api/auth/login", new { username, password });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var id = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        return new UserClient(id, username, token, http);
+    }
+
+    internal static async Task WaitUntilReadyAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var response = await client.GetAsync("/health/ready");
+            if (response.IsSuccessStatusCode) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Server not ready: {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed class Factory(BillHolderServer owner) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:BillHolder", owner.Database.ConnectionString);
+            builder.UseSetting("Auth:SigningKey", SigningKey);
+            foreach (var (key, value) in owner.Settings) builder.UseSetting(key, value);
+        }
+    }
+}
+
+public sealed record UserClient(long Id, string Username, string Token, HttpClient Http);
