@@ -150,7 +150,7 @@ internal static class SyncRequestParser
         f.Text("name", 1, MaxNameLength, Required) ?? "",
         f.Text("color", 0, MaxColorLength, Optional),
         // Negative opening balances are allowed: an overdrawn account or a credit card is real.
-        f.Integer("openingBalance", -MaxAmount, MaxAmount, Required) ?? 0,
+        f.Integer("openingBalance", -MaxAmount, MaxAmount, Optional) ?? 0,  // absent means 0, as the protocol documents
         f.Text("remark", 0, MaxRemarkLength, Optional),
         Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
 

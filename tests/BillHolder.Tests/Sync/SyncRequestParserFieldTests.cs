@@ -46,7 +46,7 @@ public sealed class SyncRequestParserFieldTests
     [InlineData("wallets", "openingBalance", "-1000000000000", true)]
     [InlineData("wallets", "openingBalance", "-1000000000001", false)]
     [InlineData("wallets", "openingBalance", "1000000000001", false)]
-    [InlineData("wallets", "openingBalance", Absent, false)]
+    [InlineData("wallets", "openingBalance", Absent, true)]
     // dates and timestamps
     [InlineData("bills", "date", "-1", false)]
     [InlineData("bills", "date", Absent, false)]
