@@ -26,6 +26,9 @@ internal sealed class ReferenceModel
 
     public Dictionary<long, long> LastWalletIds { get; private set; } = [];
 
+    // A book created over REST starts at version 1 with nothing in it.
+    public void StartAtVersion(long version) => Version = version;
+
     // Returns null when applied, otherwise the rejection code. State changes only when applied.
     public string? Apply(SyncChanges changes)
     {

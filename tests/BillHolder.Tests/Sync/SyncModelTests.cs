@@ -68,7 +68,7 @@ public sealed class SyncModelTests
     private static void Count(Dictionary<string, int> counts, string key) =>
         counts[key] = counts.GetValueOrDefault(key) + 1;
 
-    private static void AssertSameAsModel(BookState book, ReferenceModel model, string context)
+    internal static void AssertSameAsModel(BookState book, ReferenceModel model, string context)
     {
         Assert.True(model.Version == book.Version, $"{context}: version {book.Version}, model {model.Version}");
         Assert.Equal(model.NextIds, new[] { book.NextWalletId, book.NextBillId, book.NextTransferId, book.NextIncomeId });
@@ -97,7 +97,7 @@ public sealed class SyncModelTests
         }
     }
 
-    private static void AssertBalancesAddUp(BookState book)
+    internal static void AssertBalancesAddUp(BookState book)
     {
         var incomes = book.Incomes.Values.ToLookup(i => i.WalletId, i => i.Amount);
         var bills = book.Bills.Values.ToLookup(b => b.WalletId, b => b.Amount);
