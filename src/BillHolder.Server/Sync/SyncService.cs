@@ -169,9 +169,10 @@ internal sealed class SyncService(
         return new SyncFailure(status, rejected.Code, rejected.Detail, extensions);
     }
 
-    // Canonical form of what was asked, so a retry over another transport still matches.
+    // Canonical form of what was asked, so a retry over another transport still matches. baseVersion only
+    // shapes the answer's changes, so a retry after a pull (a newer baseVersion) is still the same sync.
     private static string PayloadHash(SyncRequest request) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, BookJson.Options)));
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { BaseVersion = null }, BookJson.Options)));
 }
 
 internal sealed record CreatedBook(BookSnapshot Snapshot, IdMapDto IdMap);

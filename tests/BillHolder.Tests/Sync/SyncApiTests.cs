@@ -301,6 +301,42 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     }
 
     [Fact]
+    public async Task Sync_RetryWithANewerBaseVersion_IsStillTheSameSync()
+    {
+        var user = await server.NewUserAsync();
+        var bookId = await CreateB0Async(user);
+        var first = await user.SyncOkAsync(bookId, new { syncId = "moved-base", baseVersion = 1, bills = new[] { Bill(-1, 3, 1, 7) } });
+        var retry = await user.SyncOkAsync(bookId, new { syncId = "moved-base", baseVersion = 2, bills = new[] { Bill(-1, 3, 1, 7) } });
+        Assert.Equal(first.GetProperty("idMap").GetRawText(), retry.GetProperty("idMap").GetRawText());
+        Assert.Equal(2, retry.GetProperty("version").GetInt64());
+        Assert.Equal(0, retry.GetProperty("changes").GetProperty("bills").GetArrayLength());
+        Assert.Equal(3, (await user.BookAsync(bookId)).GetProperty("bills").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Retention_PrunedReceiptsAreForgotten_AndPullsOlderThanTheLogGetASnapshot()
+    {
+        var user = await server.NewUserAsync();
+        var bookId = await CreateB0Async(user);
+        await user.SyncOkAsync(bookId, new { syncId = "old", bills = new[] { Bill(1, 1, 1, 11) } });
+        await user.SyncOkAsync(bookId, new { syncId = "newer", bills = new[] { Bill(1, 1, 1, 12) } });
+
+        // Forget everything up to now, as the hourly pruner does once the retention has passed.
+        var log = new BillHolder.Server.Sync.SyncLogStore(server.Database.Connections());
+        var now = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds();
+        Assert.True(await log.PruneReceiptsAsync(now, CancellationToken.None) >= 2);
+        Assert.True(await log.PruneChangesAsync(now, CancellationToken.None) >= 3);
+
+        var older = await (await user.Http.GetAsync($"/api/books/{bookId}/changes?since=1")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.True(older.GetProperty("full").GetBoolean());
+        var current = await (await user.Http.GetAsync($"/api/books/{bookId}/changes?since=3")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(current.GetProperty("full").GetBoolean());
+        // A forgotten syncId is a new sync: it applies again (which is why receipts live at least 7 days).
+        var again = await user.SyncOkAsync(bookId, new { syncId = "old", bills = new[] { Bill(1, 1, 1, 13) } });
+        Assert.Equal(4, again.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
     public async Task Sync_UnknownBook_Returns404()
     {
         var user = await server.NewUserAsync();
