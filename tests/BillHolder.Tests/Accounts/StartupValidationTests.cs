@@ -1,5 +1,4 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using BillHolder.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Tests.Accounts;
@@ -22,12 +21,8 @@ public sealed class StartupValidationTests
 
     private static void Boot(string environment, string? signingKey)
     {
-        using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment(environment);
-            builder.UseSetting("ConnectionStrings:BillHolder", "Server=127.0.0.1;Port=1;Database=none;User ID=x;Password=y;SslMode=Disabled");
-            if (signingKey is not null) builder.UseSetting("Auth:SigningKey", signingKey);
-        });
+        using var app = ExtraHost.Create(environment, ExtraHost.UnreachableDatabase,
+            signingKey is null ? [] : [("Auth:SigningKey", signingKey)]);
         app.CreateClient();
     }
 

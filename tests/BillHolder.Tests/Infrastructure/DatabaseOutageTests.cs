@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace BillHolder.Tests.Infrastructure;
 
@@ -14,13 +12,7 @@ public sealed partial class DatabaseOutageTests
         var port = int.Parse(PortPattern().Match(TestDatabase.ServerConnectionString).Groups[1].Value);
         await using var relay = new TcpRelay("127.0.0.1", port);
         var throughRelay = PortPattern().Replace(database.ConnectionString, $"Port={relay.Port}");
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:BillHolder", throughRelay);
-            builder.UseSetting("Database:ConnectTimeoutSeconds", "2");
-            builder.UseSetting("Auth:SigningKey", BillHolderServer.SigningKey);
-        });
+        await using var app = ExtraHost.Create(throughRelay, ("Database:ConnectTimeoutSeconds", "2"));
         var http = app.CreateClient();
         await BillHolderServer.WaitUntilReadyAsync(http);
         var credentials = new { username = "outage_user", password = "password123" };

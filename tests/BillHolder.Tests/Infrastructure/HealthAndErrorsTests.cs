@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace BillHolder.Tests.Infrastructure;
 
@@ -39,14 +37,7 @@ public sealed class HealthAndErrorsTests(BillHolderServer server) : IClassFixtur
     [Fact]
     public async Task Ready_Returns503Problem_WhenTheDatabaseIsUnreachable_WhileLiveStays200()
     {
-        // Port 1 on loopback: nothing listens, so every connection attempt fails fast.
-        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:BillHolder", "Server=127.0.0.1;Port=1;Database=none;User ID=x;Password=y;SslMode=Disabled");
-            builder.UseSetting("Database:ConnectTimeoutSeconds", "1");
-            builder.UseSetting("Auth:SigningKey", BillHolderServer.SigningKey);
-        });
+        await using var app = ExtraHost.Create(ExtraHost.UnreachableDatabase, ("Database:ConnectTimeoutSeconds", "1"));
         var http = app.CreateClient();
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);

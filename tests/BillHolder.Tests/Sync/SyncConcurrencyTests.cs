@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using BillHolder.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using static BillHolder.Tests.Sync.SyncApiClient;
 
 namespace BillHolder.Tests.Sync;
@@ -78,12 +76,7 @@ public sealed class SyncConcurrencyTests(BillHolderServer server) : IClassFixtur
     public async Task Sync_TwoServerProcessesOnOneDatabase_StaySerializedByTheRowLock()
     {
         // A second host on the same database: its in-process lock knows nothing of the first one's.
-        await using var second = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:BillHolder", server.Database.ConnectionString);
-            builder.UseSetting("Auth:SigningKey", BillHolderServer.SigningKey);
-        });
+        await using var second = ExtraHost.Create(server.Database.ConnectionString);
         var user = await server.NewUserAsync();
         var other = second.CreateClient();
         other.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
