@@ -56,20 +56,60 @@ internal sealed class BookStore(DbConnectionFactory connections)
         connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertBook, StateParameters(state, username, now), transaction,
             cancellationToken: cancellationToken));
 
-    private const string UpdateBook = """
-        UPDATE book SET name = @Name, remark = @Remark, wallets = @Wallets, bills = @Bills, transfers = @Transfers,
-                        incomes = @Incomes, lastEditedBy = @Username, lastEditedAt = @Now, version = @Version,
+    private const string UpdateBookHead = """
+        UPDATE book SET name = @Name, remark = @Remark, lastEditedBy = @Username, lastEditedAt = @Now, version = @Version,
                         nextWalletId = @NextWalletId, nextBillId = @NextBillId, nextTransferId = @NextTransferId,
                         nextIncomeId = @NextIncomeId
-        WHERE id = @BookId
         """;
 
-    public static Task SaveAsync(DbConnection connection, DbTransaction transaction, long bookId, BookState state, string username, long now,
-        CancellationToken cancellationToken)
+    private const string SetWallets = ", wallets = @Wallets";
+    private const string SetBills = ", bills = @Bills";
+    private const string SetTransfers = ", transfers = @Transfers";
+    private const string SetIncomes = ", incomes = @Incomes";
+    private const string WhereBook = " WHERE id = @BookId";
+
+    // Rewrites only the collections the sync touched: the engine hands back the very same immutable
+    // collection when nothing in it changed, and serializing a big untouched array is the dominant cost.
+    // The statement is assembled from the constant fragments above; values are always parameters.
+    public static Task SaveAsync(DbConnection connection, DbTransaction transaction, long bookId, BookState before, BookState after,
+        string username, long now, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters(StateParameters(state, username, now));
-        parameters.Add("BookId", bookId);
-        return connection.ExecuteAsync(new CommandDefinition(UpdateBook, parameters, transaction, cancellationToken: cancellationToken));
+        var parameters = new DynamicParameters(new
+        {
+            BookId = bookId,
+            after.Name,
+            after.Remark,
+            Username = username,
+            Now = now,
+            after.Version,
+            after.NextWalletId,
+            after.NextBillId,
+            after.NextTransferId,
+            after.NextIncomeId,
+        });
+        var sql = new System.Text.StringBuilder(UpdateBookHead);
+        if (!ReferenceEquals(before.Wallets, after.Wallets))
+        {
+            sql.Append(SetWallets);
+            parameters.Add("Wallets", BookJson.Write(after.Wallets.Values));
+        }
+        if (!ReferenceEquals(before.Bills, after.Bills))
+        {
+            sql.Append(SetBills);
+            parameters.Add("Bills", BookJson.Write(after.Bills.Values));
+        }
+        if (!ReferenceEquals(before.Transfers, after.Transfers))
+        {
+            sql.Append(SetTransfers);
+            parameters.Add("Transfers", BookJson.Write(after.Transfers.Values));
+        }
+        if (!ReferenceEquals(before.Incomes, after.Incomes))
+        {
+            sql.Append(SetIncomes);
+            parameters.Add("Incomes", BookJson.Write(after.Incomes.Values));
+        }
+        sql.Append(WhereBook);
+        return connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
     }
 
     private static object StateParameters(BookState state, string username, long now) => new

@@ -59,7 +59,7 @@ internal sealed class SyncService(
         ChangeSet? pushed = null;
         if (applied.Changes.Any)
         {
-            await BookStore.SaveAsync(connection, transaction, bookId, applied.Book, user.Username, now, cancellationToken);
+            await BookStore.SaveAsync(connection, transaction, bookId, state, applied.Book, user.Username, now, cancellationToken);
             pushed = ChangeSetOf(bookId, state.Version, applied);
             await SyncLogStore.AppendAsync(connection, transaction, pushed, request.SyncId, user.Id, user.Username,
                 SummaryOf(applied.Changes), now, cancellationToken);
