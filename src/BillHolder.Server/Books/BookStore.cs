@@ -34,6 +34,12 @@ internal sealed class BookStore(DbConnectionFactory connections)
         connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(LockBook, new { BookId = bookId }, transaction,
             cancellationToken: cancellationToken));
 
+    private const string SelectVersion = "SELECT version FROM book WHERE id = @BookId";
+
+    public static Task<long?> VersionAsync(DbConnection connection, DbTransaction transaction, long bookId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectVersion, new { BookId = bookId }, transaction,
+            cancellationToken: cancellationToken));
+
     private const string SelectHeader = """
         SELECT id AS Id, createdBy AS CreatedBy, createdAt AS CreatedAt, lastEditedBy AS LastEditedBy, lastEditedAt AS LastEditedAt
         FROM book WHERE id = @BookId

@@ -109,8 +109,15 @@ internal sealed class SyncService(
         // One snapshot for the book and the log, so a concurrent sync cannot tear the answer.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         var role = await BookAccess.RoleOfAsync(connection, transaction, bookId, user.Id, cancellationToken);
-        if (role is null) return SyncFailure.BookNotFound;
-        var state = await LoadAsync(connection, transaction, bookId, cancellationToken);
+        var version = role is null ? null : await BookStore.VersionAsync(connection, transaction, bookId, cancellationToken);
+        if (version is null) return SyncFailure.BookNotFound;
+        var state = cache.Get(bookId, version.Value);
+        if (state is null)
+        {
+            state = await LoadAsync(connection, transaction, bookId, cancellationToken);
+            // Safe even if a sync overtakes us: entries are only ever used at the exact version they hold.
+            cache.Set(bookId, state);
+        }
         var changes = await ChangesAsync(connection, transaction, bookId, state, since, cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
         return new SyncReply.Done(new SyncResult(bookId, "", state.Version, false, ToDto(IdMap.Empty), [], changes), false);
