@@ -1,0 +1,34 @@
+using BillHolder.LoadTest;
+
+// Load tests against a running BillHolder server on 127.0.0.1. See benchmarks/README.md.
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("""
+        usage: BillHolder.LoadTest <command> [--url http://127.0.0.1:5080] [--users 5] [options]
+          rest   --books 10 --clients 20 --seconds 20 [--warmup 3] [--preload 0]   REST syncs/s and latency
+          fanout --listeners 50 --syncs 200                                         hub push latency, 1 writer
+          hub    --clients 200 --books 20 --seconds 20 [--warmup 3]                 hub syncs/s and latency
+          idle   --connections 2000 --seconds 30 --server-pid PID                   server RSS per idle connection
+        """);
+    return 2;
+}
+
+var uri = Options.Parse(args.Skip(1)).Url;
+if (!uri.IsLoopback)
+{
+    Console.Error.WriteLine("refusing to load anything but 127.0.0.1");
+    return 2;
+}
+
+var options = Options.Parse(args.Skip(1));
+switch (args[0])
+{
+    case "rest": await RestTest.RunAsync(options); break;
+    case "fanout": await FanoutTest.RunAsync(options); break;
+    case "hub": await HubTest.RunAsync(options); break;
+    case "idle": await IdleTest.RunAsync(options); break;
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'");
+        return 2;
+}
+return 0;
