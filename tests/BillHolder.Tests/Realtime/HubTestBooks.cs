@@ -44,12 +44,18 @@ internal static class HubTestBooks
     public static long[] Ids(JsonElement changes, string collection) =>
         [.. changes.GetProperty(collection).EnumerateArray().Select(r => r.GetProperty("id").GetInt64())];
 
-    // Asserts the hub error code and returns the JSON details that follow the message, if any.
+    // Asserts the hub error code and returns the JSON details that follow the message, if any. SignalR sends
+    // a HubException's message after its own preamble: "An unexpected error occurred invoking 'X' on the
+    // server. HubException: <the message>", so the server's message starts right after "HubException: ".
     public static async Task<JsonElement?> HubErrorAsync(string code, Func<Task> call)
     {
         var error = await Assert.ThrowsAsync<HubException>(call);
-        Assert.StartsWith($"{code}: ", error.Message);
-        var json = error.Message.IndexOf('{');
-        return json < 0 ? null : JsonDocument.Parse(error.Message[json..]).RootElement.Clone();
+        const string marker = "HubException: ";
+        var start = error.Message.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(start >= 0, error.Message);
+        var message = error.Message[(start + marker.Length)..];
+        Assert.StartsWith($"{code}: ", message);
+        var json = message.IndexOf('{');
+        return json < 0 ? null : JsonDocument.Parse(message[json..]).RootElement.Clone();
     }
 }

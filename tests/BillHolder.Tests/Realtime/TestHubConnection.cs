@@ -88,6 +88,8 @@ internal sealed class TestHubConnection : IAsyncDisposable
 
     public bool TryTakeChange(out JsonElement changes) => _changes.Reader.TryRead(out changes);
 
+    public bool TryTakePresence(out (long BookId, string[] Users) presence) => _presence.Reader.TryRead(out presence);
+
     public bool TryTakeClosed(out (long BookId, string Reason) closed) => _closed.Reader.TryRead(out closed);
 
     public async ValueTask DisposeAsync()
