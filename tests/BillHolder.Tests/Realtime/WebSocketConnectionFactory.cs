@@ -100,13 +100,13 @@ internal sealed class WebSocketConnectionFactory(TestServer server, string? acce
                     var result = await input.ReadAsync(_aborted.Token);
                     if (result.IsCanceled) break;
                     // One frame per flush; its segments are fragments, so no UTF-8 sequence is cut across frames.
-                    var buffer = result.Buffer;
-                    var position = buffer.Start;
-                    while (buffer.TryGet(ref position, out var segment))
+                    ReadOnlyMemory<byte>? previous = null;
+                    foreach (var segment in result.Buffer)
                     {
-                        var last = position.Equals(buffer.End) || buffer.Slice(position).IsEmpty;
-                        await _socket.SendAsync(segment, WebSocketMessageType.Text, last, _aborted.Token);
+                        if (previous is { } fragment) await _socket.SendAsync(fragment, WebSocketMessageType.Text, false, _aborted.Token);
+                        previous = segment;
                     }
+                    if (previous is { } final) await _socket.SendAsync(final, WebSocketMessageType.Text, true, _aborted.Token);
                     input.AdvanceTo(result.Buffer.End);
                     if (result.IsCompleted) break;
                 }
