@@ -49,13 +49,17 @@ internal static class HubTestBooks
     // server. HubException: <the message>", so the server's message starts right after "HubException: ".
     public static async Task<JsonElement?> HubErrorAsync(string code, Func<Task> call)
     {
-        var error = await Assert.ThrowsAsync<HubException>(call);
-        const string marker = "HubException: ";
-        var start = error.Message.IndexOf(marker, StringComparison.Ordinal);
-        Assert.True(start >= 0, error.Message);
-        var message = error.Message[(start + marker.Length)..];
+        var message = ServerMessage(await Assert.ThrowsAsync<HubException>(call));
         Assert.StartsWith($"{code}: ", message);
         var json = message.IndexOf('{');
         return json < 0 ? null : JsonDocument.Parse(message[json..]).RootElement.Clone();
+    }
+
+    public static string ServerMessage(HubException error)
+    {
+        const string marker = "HubException: ";
+        var start = error.Message.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(start >= 0, error.Message);
+        return error.Message[(start + marker.Length)..];
     }
 }
