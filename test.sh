@@ -10,3 +10,6 @@ export BILLHOLDER_TEST_CONNECTION
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet test BillHolder.sln -c Release --logger "console;verbosity=minimal" "$@"
+
+# The official JavaScript client against a real server process (its own database; see the script).
+scripts/e2e.sh
