@@ -6,8 +6,12 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${BILLHOLDER_DB_DIR:-$root/.data/mariadb}"
-port="${BILLHOLDER_DB_PORT:-3317}"
 sock="$dir/mysqld.sock"
+# Each checkout keeps the port it started on, so several worktrees on one machine do not collide.
+port_file="$dir/port"
+if [ -n "${BILLHOLDER_DB_PORT:-}" ]; then port="$BILLHOLDER_DB_PORT"
+elif [ -f "$port_file" ]; then port="$(cat "$port_file")"
+else port=3317; fi
 app_user="billholder"
 app_password="billholder-dev"
 app_db="billholder"
@@ -35,6 +39,10 @@ start() {
     mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
       --auth-root-authentication-method=socket >"$dir/install.log" 2>&1
   fi
+  if [ -z "${BILLHOLDER_DB_PORT:-}" ]; then
+    # Another checkout's server may hold the port: take the next free one and remember it.
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 10)); done
+  fi
   log "starting on 127.0.0.1:$port"
   nohup mariadbd --no-defaults --datadir="$dir/data" --user="$(id -un)" --port="$port" \
     --bind-address=127.0.0.1 --socket="$sock" --pid-file="$dir/mysqld.pid" --skip-log-bin \
@@ -43,6 +51,7 @@ start() {
     --max-allowed-packet=64M --log-error="$dir/error.log" >/dev/null 2>&1 &
   for _ in $(seq 1 60); do running && break; sleep 0.5; done
   running || { log "did not start; see $dir/error.log"; tail -20 "$dir/error.log" >&2; exit 1; }
+  echo "$port" >"$port_file"
   # The app user may create databases: tests make one per test class (billholder_test_*).
   mariadb --no-defaults -S "$sock" -uroot <<SQL
 CREATE DATABASE IF NOT EXISTS \`$app_db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;

@@ -71,13 +71,15 @@ internal sealed class BookHub(
         await base.OnDisconnectedAsync(exception);
     }
 
+    // Returns whether presence changed: the user may still have the book open on another connection.
     private async Task<bool> CloseAsync(string connectionId, long bookId)
     {
         var entry = subscriptions.For(bookId);
         await entry.Gate.WaitAsync();
         try
         {
-            return subscriptions.Remove(bookId, entry, connectionId);
+            var before = subscriptions.Presence(entry).Count;
+            return subscriptions.Remove(bookId, entry, connectionId) && subscriptions.Presence(entry).Count < before;
         }
         finally
         {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end test with the official SignalR JavaScript client: a real server process on 127.0.0.1 over a
+# throw-away database, driven by tests/e2e (node --test). The server and the database go away however it ends.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log() { printf 'e2e: %s\n' "$*" >&2; }
+
+server_connection="$(scripts/db.sh start)"
+# The app user may create and drop billholder_test_* databases (see scripts/db.sh).
+db_name="billholder_test_e2e_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+db_port="$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$server_connection")"
+db_user="$(sed -n 's/.*User ID=\([^;]*\).*/\1/p' <<<"$server_connection")"
+db_password="$(sed -n 's/.*Password=\([^;]*\).*/\1/p' <<<"$server_connection")"
+connection="${server_connection/Database=billholder;/Database=$db_name;}"
+sql() { MYSQL_PWD="$db_password" mariadb --no-defaults -h 127.0.0.1 -P "$db_port" -u "$db_user" -e "$1"; }
+
+server_pid=""
+server_log="$(mktemp -t billholder-e2e-server.XXXXXX.log)"
+cleanup() {
+  local status=$?
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    # The server runs in its own process group (dotnet run and the app it starts): stop exactly that group.
+    kill -TERM -- "-$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  sql "DROP DATABASE IF EXISTS \`$db_name\`" || log "could not drop $db_name"
+  if [ "$status" -ne 0 ]; then log "failed; server log follows"; tail -50 "$server_log" >&2 || true; fi
+  rm -f "$server_log"
+  exit "$status"
+}
+trap cleanup EXIT
+
+sql "CREATE DATABASE \`$db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+log "installing the JavaScript client (npm ci)"
+(cd tests/e2e && npm ci --silent --no-audit --no-fund)
+
+log "building the server"
+dotnet build src/BillHolder.Server -c Release -v quiet -nologo >/dev/null
+
+port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+url="http://127.0.0.1:$port"
+log "starting the server on $url"
+ASPNETCORE_URLS="$url" ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__BillHolder="$connection" \
+  setsid dotnet run --project src/BillHolder.Server -c Release --no-launch-profile --no-build >"$server_log" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 1 120); do
+  if curl -fsS "$url/health/ready" >/dev/null 2>&1; then break; fi
+  kill -0 "$server_pid" 2>/dev/null || { log "the server exited"; exit 1; }
+  sleep 0.5
+done
+curl -fsS "$url/health/ready" >/dev/null || { log "the server did not become ready"; exit 1; }
+
+log "running tests/e2e"
+BILLHOLDER_URL="$url" node --test tests/e2e/

@@ -1,0 +1,100 @@
+using BillHolder.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using static BillHolder.Tests.Realtime.HubTestBooks;
+
+namespace BillHolder.Tests.Realtime;
+
+// A server with tiny realtime limits, so each limit is reached in a few calls.
+public sealed class TightRealtimeServer : IAsyncLifetime
+{
+    public const int Burst = 8;
+    public const int MaxOpenBooks = 2;
+    public const int MaxMessageBytes = 1024;
+
+    public BillHolderServer Server { get; } = new();
+
+    public Task InitializeAsync()
+    {
+        Server.Settings["Realtime:InvocationBurst"] = Burst.ToString();
+        Server.Settings["Realtime:InvocationsPerSecond"] = "1";
+        Server.Settings["Realtime:MaxOpenBooksPerConnection"] = MaxOpenBooks.ToString();
+        Server.Settings["Realtime:MaxMessageBytes"] = MaxMessageBytes.ToString();
+        return Server.InitializeAsync();
+    }
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+}
+
+public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixture<TightRealtimeServer>
+{
+    private BillHolderServer Server => tight.Server;
+
+    [Fact]
+    public async Task Invocations_BeyondTheBurst_AreRateLimited_PerConnection()
+    {
+        var owner = await Server.NewUserAsync("owner");
+        var book = await CreateAsync(owner);
+        await using var chatty = await Server.ConnectAsync(owner);
+
+        // The bucket refills by one a second, so a fast run of twice the burst must hit the limit.
+        var outcomes = new List<string>();
+        for (var i = 0; i < TightRealtimeServer.Burst * 2; i++)
+        {
+            try
+            {
+                await chatty.CloseBookAsync(book.Id);
+                outcomes.Add("ok");
+            }
+            catch (HubException error)
+            {
+                outcomes.Add(ServerMessage(error).Split(':')[0]);
+            }
+        }
+        Assert.All(outcomes.Take(TightRealtimeServer.Burst), o => Assert.Equal("ok", o));
+        Assert.Contains("rate_limited", outcomes);
+        Assert.All(outcomes, o => Assert.Contains(o, new[] { "ok", "rate_limited" }));
+
+        // Another connection of the same user has its own bucket, and the limited one stays connected.
+        await using var calm = await Server.ConnectAsync(owner);
+        Assert.Equal(1, (await calm.OpenBookAsync(book.Id)).GetProperty("toVersion").GetInt64());
+        Assert.Equal(HubConnectionState.Connected, chatty.Connection.State);
+    }
+
+    [Fact]
+    public async Task OpenBook_BeyondTheLimitPerConnection_IsTooManyBooks()
+    {
+        var owner = await Server.NewUserAsync("owner");
+        var books = new List<SharedBook>();
+        for (var i = 0; i <= TightRealtimeServer.MaxOpenBooks; i++) books.Add(await CreateAsync(owner));
+        await using var hub = await Server.ConnectAsync(owner);
+
+        await hub.OpenBookAsync(books[0].Id);
+        await hub.OpenBookAsync(books[1].Id);
+        await HubErrorAsync("too_many_books", () => hub.OpenBookAsync(books[2].Id));
+
+        // Re-opening an open book is not a new one; closing one makes room.
+        await hub.OpenBookAsync(books[1].Id);
+        await hub.CloseBookAsync(books[0].Id);
+        Assert.Equal(books[2].Id, (await hub.OpenBookAsync(books[2].Id)).GetProperty("bookId").GetInt64());
+    }
+
+    [Fact]
+    public async Task AMessageLargerThanTheLimit_ClosesTheConnection()
+    {
+        var owner = await Server.NewUserAsync("owner");
+        var book = await CreateAsync(owner);
+        await using var hub = await Server.ConnectAsync(owner);
+        var small = NewBill("small", book.WalletId, 1);
+        Assert.Equal(2, (await hub.SyncAsync(book.Id, small)).GetProperty("version").GetInt64());
+
+        var large = new { syncId = "large", book = new { remark = new string('r', 200) }, padding = new string('p', TightRealtimeServer.MaxMessageBytes) };
+        await Assert.ThrowsAnyAsync<Exception>(() => hub.SyncAsync(book.Id, large));
+
+        await hub.Disconnected.WaitAsync(TestHubConnection.Patience);
+        Assert.Equal(HubConnectionState.Disconnected, hub.Connection.State);
+        // Nothing of it was applied.
+        await using var again = await Server.ConnectAsync(owner);
+        Assert.Equal(2, (await again.OpenBookAsync(book.Id)).GetProperty("toVersion").GetInt64());
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using BillHolder.Tests.Infrastructure;
+using static BillHolder.Tests.Realtime.HubTestBooks;
+
+namespace BillHolder.Tests.Realtime;
+
+// Who is in a book, and what happens to open books when membership or the book itself goes away.
+public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixture<BillHolderServer>
+{
+    [Fact]
+    public async Task Presence_GrowsWhenUsersOpen_AndShrinksWhenTheyCloseOrDisconnect()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var bob = await server.NewUserAsync("bob");
+        var book = await CreateAsync(alice, bob);
+        await using var aliceHub = await server.ConnectAsync(alice);
+        var bobHub = await server.ConnectAsync(bob);
+
+        await aliceHub.OpenBookAsync(book.Id);
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+        await bobHub.OpenBookAsync(book.Id);
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username, bob.Username);
+        await bobHub.PresenceUntilAsync(book.Id, alice.Username, bob.Username);
+
+        await bobHub.CloseBookAsync(book.Id);
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+
+        await bobHub.OpenBookAsync(book.Id);
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username, bob.Username);
+        await bobHub.DisposeAsync();
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+    }
+
+    [Fact]
+    public async Task Presence_NamesAUserOnce_WhateverTheirConnections()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var book = await CreateAsync(alice);
+        await using var phone = await server.ConnectAsync(alice);
+        await using var laptop = await server.ConnectAsync(alice);
+
+        await phone.OpenBookAsync(book.Id);
+        await phone.PresenceUntilAsync(book.Id, alice.Username);
+        await laptop.OpenBookAsync(book.Id);
+        await laptop.CloseBookAsync(book.Id);
+        await RestSyncAsync(alice, book.Id, NewBill("marker", book.WalletId, 1));
+        await phone.NextChangeAsync();
+        await phone.RoundTripAsync();
+
+        // The laptop joining and leaving changed nobody's presence: no second push.
+        Assert.False(phone.TryTakePresence(out var extra), $"unexpected presence {string.Join(",", extra.Users ?? [])}");
+    }
+
+    [Fact]
+    public async Task RemovingAMember_ClosesTheBookForThem_AndStopsTheirPushes()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var bob = await server.NewUserAsync("bob");
+        var book = await CreateAsync(alice, bob);
+        await using var aliceHub = await server.ConnectAsync(alice);
+        await using var bobHub = await server.ConnectAsync(bob);
+        await aliceHub.OpenBookAsync(book.Id);
+        await bobHub.OpenBookAsync(book.Id);
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username, bob.Username);
+
+        await (await alice.Http.DeleteAsync($"/api/books/{book.Id}/members/{bob.Username}")).ReadJsonAsync(HttpStatusCode.NoContent);
+
+        Assert.Equal((book.Id, "membership_removed"), await bobHub.NextClosedAsync());
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+        Assert.False(aliceHub.TryTakeClosed(out _));
+
+        await RestSyncAsync(alice, book.Id, NewBill("after-removal", book.WalletId, 3));
+        Assert.Equal(2, (await aliceHub.NextChangeAsync()).GetProperty("toVersion").GetInt64());
+        await bobHub.RoundTripAsync();
+        Assert.False(bobHub.TryTakeChange(out _));
+
+        await HubErrorAsync("book_not_found", () => bobHub.OpenBookAsync(book.Id));
+        await HubErrorAsync("book_not_found", () => bobHub.SyncAsync(book.Id, NewBill("bob-late", book.WalletId, 1)));
+    }
+
+    [Fact]
+    public async Task LeavingABook_ClosesItOnlyForTheLeaver()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var bob = await server.NewUserAsync("bob");
+        var book = await CreateAsync(alice, bob);
+        await using var aliceHub = await server.ConnectAsync(alice);
+        await using var bobHub = await server.ConnectAsync(bob);
+        await aliceHub.OpenBookAsync(book.Id);
+        await bobHub.OpenBookAsync(book.Id);
+
+        await (await bob.Http.DeleteAsync($"/api/books/{book.Id}/members/{bob.Username}")).ReadJsonAsync(HttpStatusCode.NoContent);
+
+        Assert.Equal((book.Id, "membership_removed"), await bobHub.NextClosedAsync());
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+        await aliceHub.RoundTripAsync();
+        Assert.False(aliceHub.TryTakeClosed(out _));
+    }
+
+    [Fact]
+    public async Task DeletingABook_ClosesItForEveryone()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var bob = await server.NewUserAsync("bob");
+        var book = await CreateAsync(alice, bob);
+        var other = await CreateAsync(alice, bob);
+        await using var aliceHub = await server.ConnectAsync(alice);
+        await using var bobHub = await server.ConnectAsync(bob);
+        await aliceHub.OpenBookAsync(book.Id);
+        await bobHub.OpenBookAsync(book.Id);
+        await bobHub.OpenBookAsync(other.Id);
+
+        await (await alice.Http.DeleteAsync($"/api/books/{book.Id}")).ReadJsonAsync(HttpStatusCode.NoContent);
+
+        Assert.Equal((book.Id, "book_deleted"), await aliceHub.NextClosedAsync());
+        Assert.Equal((book.Id, "book_deleted"), await bobHub.NextClosedAsync());
+        await HubErrorAsync("book_not_found", () => aliceHub.OpenBookAsync(book.Id));
+
+        // Bob's other book is still open and live.
+        await RestSyncAsync(alice, other.Id, NewBill("still-live", other.WalletId, 2));
+        var pushed = await bobHub.NextChangeAsync();
+        Assert.Equal(other.Id, pushed.GetProperty("bookId").GetInt64());
+    }
+}
