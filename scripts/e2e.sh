@@ -51,12 +51,14 @@ ASPNETCORE_URLS="$url" ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__Bil
   setsid dotnet run --project src/BillHolder.Server -c Release --no-launch-profile --no-build >"$server_log" 2>&1 &
 server_pid=$!
 
+# node rather than curl: one less package a fresh machine may lack.
+ready() { node -e "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$url/health/ready"; }
 for _ in $(seq 1 120); do
-  if curl -fsS "$url/health/ready" >/dev/null 2>&1; then break; fi
+  if ready; then break; fi
   kill -0 "$server_pid" 2>/dev/null || { log "the server exited"; exit 1; }
   sleep 0.5
 done
-curl -fsS "$url/health/ready" >/dev/null || { log "the server did not become ready"; exit 1; }
+ready || { log "the server did not become ready"; exit 1; }
 
 log "running tests/e2e"
 BILLHOLDER_URL="$url" node --test tests/e2e/

@@ -13,7 +13,7 @@ public sealed class SchemaMigrationTests
         await using var database = await TestDatabase.CreateAsync();
         var migrator = new SchemaMigrator(database.Connections(), Options.Create(new DatabaseOptions { ConnectionString = database.ConnectionString }),
             new DatabaseState(), NullLogger<SchemaMigrator>.Instance);
-        var scripts = Directory.GetFiles(SchemaMigrator.ScriptsDirectory, "*.sql").Select(Path.GetFileNameWithoutExtension).Order().ToList();
+        var scripts = Directory.GetFiles(SchemaMigrator.ScriptsDirectory, "*.sql").Select(f => Path.GetFileNameWithoutExtension(f)!).Order().ToList();
 
         var first = await migrator.ApplyPendingAsync(CancellationToken.None);
         var second = await migrator.ApplyPendingAsync(CancellationToken.None);
