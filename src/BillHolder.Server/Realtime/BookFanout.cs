@@ -68,42 +68,34 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, IHubContext<Bo
 
     private async Task DeliverAsync(long bookId, Push push)
     {
-        var entry = subscriptions.For(bookId);
-        await entry.Gate.WaitAsync();
-        try
+        using var gate = await subscriptions.EnterAsync(bookId, CancellationToken.None);
+        var subscribers = subscriptions.Snapshot(bookId);
+        switch (push)
         {
-            var subscribers = subscriptions.Snapshot(entry);
-            switch (push)
-            {
-                case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
-                    var targets = subscribers
-                        .Where(s => s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion)
-                        .Select(s => s.ConnectionId).ToList();
-                    if (targets.Count > 0) await hub.Clients.Clients(targets).BookChanged(changes);
-                    break;
+            case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
+                var targets = subscribers
+                    .Where(s => s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion)
+                    .Select(s => s.ConnectionId).ToList();
+                if (targets.Count > 0) await hub.Clients.Clients(targets).BookChanged(changes);
+                break;
 
-                case PresencePush:
-                    if (subscribers.Length > 0)
-                    {
-                        await hub.Clients.Clients([.. subscribers.Select(s => s.ConnectionId)]).PresenceChanged(bookId, subscriptions.Presence(entry));
-                    }
-                    break;
+            case PresencePush:
+                await SendPresenceAsync(bookId, subscribers);
+                break;
 
-                case ClosePush { UserId: var userId, Reason: var reason }:
-                    var closed = subscribers.Where(s => userId is null || s.UserId == userId).ToList();
-                    foreach (var s in closed) subscriptions.Remove(bookId, entry, s.ConnectionId);
-                    if (closed.Count > 0) await hub.Clients.Clients([.. closed.Select(s => s.ConnectionId)]).BookClosed(bookId, reason);
-                    var remaining = subscriptions.Snapshot(entry);
-                    if (closed.Count > 0 && remaining.Length > 0)
-                    {
-                        await hub.Clients.Clients([.. remaining.Select(s => s.ConnectionId)]).PresenceChanged(bookId, subscriptions.Presence(entry));
-                    }
-                    break;
-            }
+            case ClosePush { UserId: var userId, Reason: var reason }:
+                var closed = subscribers.Where(s => userId is null || s.UserId == userId).ToList();
+                if (closed.Count == 0) break;
+                foreach (var s in closed) subscriptions.Remove(bookId, s.ConnectionId);
+                await hub.Clients.Clients([.. closed.Select(s => s.ConnectionId)]).BookClosed(bookId, reason);
+                await SendPresenceAsync(bookId, subscriptions.Snapshot(bookId));
+                break;
         }
-        finally
-        {
-            entry.Gate.Release();
-        }
+    }
+
+    private async Task SendPresenceAsync(long bookId, BookSubscriptions.Subscriber[] subscribers)
+    {
+        if (subscribers.Length == 0) return;
+        await hub.Clients.Clients([.. subscribers.Select(s => s.ConnectionId)]).PresenceChanged(bookId, subscriptions.Presence(bookId));
     }
 }

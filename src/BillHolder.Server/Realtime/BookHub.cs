@@ -18,31 +18,23 @@ internal sealed class BookHub(
 {
     public async Task<ChangeSet> OpenBook(long bookId, long? sinceVersion)
     {
-        if (!subscriptions.IsOpen(Context.ConnectionId, bookId) && subscriptions.OpenCount(Context.ConnectionId) >= options.Value.MaxOpenBooksPerConnection)
+        var maxOpen = options.Value.MaxOpenBooksPerConnection;
+        if (!subscriptions.CanOpen(Context.ConnectionId, bookId, maxOpen))
         {
-            throw new HubException($"too_many_books: a connection may have at most {options.Value.MaxOpenBooksPerConnection} books open.");
+            throw new HubException($"too_many_books: a connection may have at most {maxOpen} books open.");
         }
 
         var user = CurrentUser.From(Context.User!);
-        var entry = subscriptions.For(bookId);
-        bool joined;
         ChangeSet changes;
+        bool joined;
         // Under the book's gate no push is delivered, so nothing slips between this answer and the first push.
-        await entry.Gate.WaitAsync(Context.ConnectionAborted);
-        try
+        using (await subscriptions.EnterAsync(bookId, Context.ConnectionAborted))
         {
-            var reply = await sync.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted);
-            changes = Unwrap(reply).Changes!;
-            var before = subscriptions.Presence(entry);
-            subscriptions.Add(bookId, entry, new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username)
+            changes = Unwrap(await sync.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted)).Changes!;
+            joined = subscriptions.Add(bookId, new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username)
             {
                 OpenedAtVersion = changes.ToVersion,
             });
-            joined = !before.Contains(user.Username);
-        }
-        finally
-        {
-            entry.Gate.Release();
         }
         if (joined) fanout.PresenceChanged(bookId);
         return changes;
@@ -74,16 +66,9 @@ internal sealed class BookHub(
     // Returns whether presence changed: the user may still have the book open on another connection.
     private async Task<bool> CloseAsync(string connectionId, long bookId)
     {
-        var entry = subscriptions.For(bookId);
-        await entry.Gate.WaitAsync();
-        try
+        using (await subscriptions.EnterAsync(bookId, CancellationToken.None))
         {
-            var before = subscriptions.Presence(entry).Count;
-            return subscriptions.Remove(bookId, entry, connectionId) && subscriptions.Presence(entry).Count < before;
-        }
-        finally
-        {
-            entry.Gate.Release();
+            return subscriptions.Remove(bookId, connectionId);
         }
     }
 

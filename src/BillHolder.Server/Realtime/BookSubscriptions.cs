@@ -1,55 +1,67 @@
+using BillHolder.Server.Sync;
+
 namespace BillHolder.Server.Realtime;
 
 // Which connection has which book open, and from which version on it may receive pushes.
-// Everything about one book happens under that book's gate, so a push and an OpenBook never interleave.
+// Each book has a gate (a keyed lock): pushes, opens and closes of one book happen one at a time under it,
+// so a push and an OpenBook answer never interleave. A book's entry disappears with its last subscriber.
 internal sealed class BookSubscriptions
 {
-    private readonly Dictionary<long, BookEntry> _books = new();
+    private readonly BookLocks _gates = new();
+    private readonly Dictionary<long, Dictionary<string, Subscriber>> _books = new();
     private readonly Dictionary<string, HashSet<long>> _byConnection = new();
 
     internal sealed record Subscriber(string ConnectionId, long UserId, string Username)
     {
         // Pushes up to this version are already in the OpenBook answer.
-        public long OpenedAtVersion { get; set; }
+        public long OpenedAtVersion { get; init; }
     }
 
-    internal sealed class BookEntry
-    {
-        public readonly SemaphoreSlim Gate = new(1, 1);
-        public readonly Dictionary<string, Subscriber> Subscribers = new();
-    }
+    public Task<IDisposable> EnterAsync(long bookId, CancellationToken cancellationToken) => _gates.LockAsync(bookId, cancellationToken);
 
-    public BookEntry For(long bookId)
+    // With the gate held. Returns whether the user was not present before (presence changed).
+    public bool Add(long bookId, Subscriber subscriber)
     {
         lock (_books)
         {
-            if (!_books.TryGetValue(bookId, out var entry)) _books[bookId] = entry = new BookEntry();
-            return entry;
-        }
-    }
-
-    // Call with the book's gate held.
-    public void Add(long bookId, BookEntry entry, Subscriber subscriber)
-    {
-        lock (_books)
-        {
-            entry.Subscribers[subscriber.ConnectionId] = subscriber;
+            if (!_books.TryGetValue(bookId, out var subscribers)) _books[bookId] = subscribers = new();
+            var joined = subscribers.Values.All(s => s.UserId != subscriber.UserId);
+            subscribers[subscriber.ConnectionId] = subscriber;
             if (!_byConnection.TryGetValue(subscriber.ConnectionId, out var books)) _byConnection[subscriber.ConnectionId] = books = [];
             books.Add(bookId);
+            return joined;
         }
     }
 
-    // Call with the book's gate held. Returns whether the connection had the book open.
-    public bool Remove(long bookId, BookEntry entry, string connectionId)
+    // With the gate held. Returns whether the connection's user is no longer present (presence changed).
+    public bool Remove(long bookId, string connectionId)
     {
         lock (_books)
         {
-            if (_byConnection.TryGetValue(connectionId, out var books))
+            if (_byConnection.TryGetValue(connectionId, out var books) && books.Remove(bookId) && books.Count == 0)
             {
-                books.Remove(bookId);
-                if (books.Count == 0) _byConnection.Remove(connectionId);
+                _byConnection.Remove(connectionId);
             }
-            return entry.Subscribers.Remove(connectionId);
+            if (!_books.TryGetValue(bookId, out var subscribers) || !subscribers.Remove(connectionId, out var removed)) return false;
+            if (subscribers.Count == 0) _books.Remove(bookId);
+            return subscribers.Values.All(s => s.UserId != removed.UserId);
+        }
+    }
+
+    // With the gate held: the subscribers to send to.
+    public Subscriber[] Snapshot(long bookId)
+    {
+        lock (_books) return _books.TryGetValue(bookId, out var subscribers) ? [.. subscribers.Values] : [];
+    }
+
+    // Usernames present in the book, sorted.
+    public IReadOnlyList<string> Presence(long bookId)
+    {
+        lock (_books)
+        {
+            return _books.TryGetValue(bookId, out var subscribers)
+                ? [.. subscribers.Values.Select(s => s.Username).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]
+                : [];
         }
     }
 
@@ -58,25 +70,13 @@ internal sealed class BookSubscriptions
         lock (_books) return _byConnection.TryGetValue(connectionId, out var books) ? [.. books] : [];
     }
 
-    public bool IsOpen(string connectionId, long bookId)
+    public bool CanOpen(string connectionId, long bookId, int maxOpen)
     {
-        lock (_books) return _byConnection.TryGetValue(connectionId, out var books) && books.Contains(bookId);
+        lock (_books) return !_byConnection.TryGetValue(connectionId, out var books) || books.Contains(bookId) || books.Count < maxOpen;
     }
 
-    public int OpenCount(string connectionId)
+    internal bool Tracks(long bookId)
     {
-        lock (_books) return _byConnection.TryGetValue(connectionId, out var books) ? books.Count : 0;
-    }
-
-    // Call with the book's gate held: a snapshot of the subscribers to send to.
-    public Subscriber[] Snapshot(BookEntry entry)
-    {
-        lock (_books) return [.. entry.Subscribers.Values];
-    }
-
-    // Usernames present in the book, sorted; call with the gate held.
-    public IReadOnlyList<string> Presence(BookEntry entry)
-    {
-        lock (_books) return [.. entry.Subscribers.Values.Select(s => s.Username).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        lock (_books) return _books.ContainsKey(bookId);
     }
 }

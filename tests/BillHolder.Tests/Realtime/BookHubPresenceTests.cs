@@ -1,5 +1,7 @@
 using System.Net;
+using BillHolder.Server.Realtime;
 using BillHolder.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -29,6 +31,30 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
         await aliceHub.PresenceUntilAsync(book.Id, alice.Username, bob.Username);
         await bobHub.DisposeAsync();
         await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+    }
+
+    [Fact]
+    public async Task Subscriptions_ForgetABookWhenItsLastConnectionGoes()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var book = await CreateAsync(alice);
+        var subscriptions = server.App.Services.GetRequiredService<BookSubscriptions>();
+        var hub = await server.ConnectAsync(alice);
+
+        await hub.OpenBookAsync(book.Id);
+        Assert.Contains(alice.Username, subscriptions.Presence(book.Id));
+        await hub.CloseBookAsync(book.Id);
+        Assert.False(subscriptions.Tracks(book.Id));
+        // Opening a book one may not see, or closing one never opened, leaves nothing behind either.
+        await HubErrorAsync("book_not_found", () => hub.OpenBookAsync(987_654_321));
+        await hub.RoundTripAsync();
+        await hub.OpenBookAsync(book.Id);
+        await hub.DisposeAsync();
+
+        var deadline = DateTime.UtcNow + TestHubConnection.Patience;
+        while (subscriptions.Tracks(book.Id) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.False(subscriptions.Tracks(book.Id));
+        Assert.False(subscriptions.Tracks(987_654_321));
     }
 
     [Fact]
