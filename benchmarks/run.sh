@@ -2,14 +2,12 @@
 # Runs the load tests end to end: private MariaDB, a fresh database, the server in Release with the rate limits
 # raised, every load test in sequence, a summary table; the server is stopped (and the database dropped) on exit.
 # Usage: benchmarks/run.sh [--quick]      (--quick: short durations, to check that everything works)
-# Env: BILLHOLDER_DB_PORT (default 3327, so it does not collide with a dev database on 3317 from another
-#      worktree), KEEP_DB=1 keeps the bench database, SERVER_LOG_LEVEL (default Warning; Information adds a
-#      console line per request, which costs measurable CPU on 2 cores).
+# Env: KEEP_DB=1 keeps the bench database, SERVER_LOG_LEVEL (default Warning; Information adds a console line
+#      per request, which costs measurable CPU on 2 cores). The database is the checkout's own (scripts/db.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-export BILLHOLDER_DB_PORT="${BILLHOLDER_DB_PORT:-3327}"
 
 seconds=20; syncs=200; idle_seconds=30; big_seconds=15
 if [ "${1:-}" = "--quick" ]; then seconds=4; syncs=30; idle_seconds=3; big_seconds=4; fi
@@ -20,7 +18,7 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 
 base_conn="$(scripts/db.sh start)"
 db="billholder_test_bench_$(date +%s)"
-db_port="$BILLHOLDER_DB_PORT"
+db_port="$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$base_conn")"
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$db_port" -ubillholder -pbillholder-dev -e "$1"; }
 sql "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 conn="${base_conn/Database=billholder;/Database=$db;}"

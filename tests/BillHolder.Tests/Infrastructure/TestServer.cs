@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace BillHolder.Tests.Infrastructure;
 
@@ -21,6 +24,9 @@ public sealed class BillHolderServer : IAsyncLifetime
 
     // Settings a test class wants on top of the defaults (set before InitializeAsync runs).
     public Dictionary<string, string?> Settings { get; } = new();
+
+    // Every log entry the server writes, next to its console output, for tests of what gets logged.
+    internal LogCapture Logs { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -74,6 +80,7 @@ public sealed class BillHolderServer : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:BillHolder", owner.Database.ConnectionString);
             builder.UseSetting("Auth:SigningKey", SigningKey);
             foreach (var (key, value) in owner.Settings) builder.UseSetting(key, value);
+            builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(owner.Logs));
         }
     }
 }

@@ -18,6 +18,9 @@ internal static class LoggingExtensions
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
+        // ASP.NET Core's own "Request starting" lines carry the full URL, query string included, and browsers
+        // put hub access tokens there: those lines stay off whatever the configured levels say.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         return builder;
     }
 
