@@ -27,13 +27,6 @@ internal sealed class BookStore(DbConnectionFactory connections)
         connection.QuerySingleOrDefaultAsync<BookRow>(new CommandDefinition(SelectBook, new { BookId = bookId }, transaction,
             cancellationToken: cancellationToken));
 
-    // Takes the row lock that serializes syncs of one book across server processes.
-    private const string LockBook = "SELECT version FROM book WHERE id = @BookId FOR UPDATE";
-
-    public static Task<long?> LockAsync(DbConnection connection, DbTransaction transaction, long bookId, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(LockBook, new { BookId = bookId }, transaction,
-            cancellationToken: cancellationToken));
-
     private const string SelectVersion = "SELECT version FROM book WHERE id = @BookId";
 
     public static Task<long?> VersionAsync(DbConnection connection, DbTransaction transaction, long bookId, CancellationToken cancellationToken) =>

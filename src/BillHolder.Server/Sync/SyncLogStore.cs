@@ -9,14 +9,21 @@ namespace BillHolder.Server.Sync;
 // The change log (one row per applied version) and the receipts that make a retried syncId a no-op.
 internal sealed class SyncLogStore(DbConnectionFactory connections)
 {
-    private const string SelectReceipt = """
-        SELECT payload_hash AS PayloadHash, result AS Result FROM sync_receipt WHERE book_id = @BookId AND sync_id = @SyncId
+    // One round trip at the start of a sync: takes the book row lock (serializing syncs across server
+    // processes) and brings the caller's role and any receipt for this syncId along with it.
+    private const string LockForSync = """
+        SELECT b.version AS Version, m.role AS Role, r.payload_hash AS PayloadHash, r.result AS Result
+        FROM book b
+        LEFT JOIN book_member m ON m.book_id = b.id AND m.user_id = @UserId
+        LEFT JOIN sync_receipt r ON r.book_id = b.id AND r.sync_id = @SyncId
+        WHERE b.id = @BookId
+        FOR UPDATE
         """;
 
-    public static Task<Receipt?> FindReceiptAsync(DbConnection connection, DbTransaction transaction, long bookId, string syncId,
-        CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<Receipt>(new CommandDefinition(SelectReceipt, new { BookId = bookId, SyncId = syncId },
-            transaction, cancellationToken: cancellationToken));
+    public static Task<SyncStart?> LockForSyncAsync(DbConnection connection, DbTransaction transaction, long bookId, long userId,
+        string syncId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<SyncStart>(new CommandDefinition(LockForSync,
+            new { BookId = bookId, UserId = userId, SyncId = syncId }, transaction, cancellationToken: cancellationToken));
 
     private const string InsertReceipt = """
         INSERT INTO sync_receipt (book_id, sync_id, payload_hash, result, created_at) VALUES (@BookId, @SyncId, @PayloadHash, @Result, @Now)
@@ -53,23 +60,19 @@ internal sealed class SyncLogStore(DbConnectionFactory connections)
             Summary = JsonSerializer.Serialize(summary, BookJson.Options),
         }, transaction, cancellationToken: cancellationToken));
 
-    private const string SelectFloor = "SELECT MIN(version) FROM book_change WHERE book_id = @BookId";
-
     private const string SelectDeletedSince = """
-        SELECT deleted FROM book_change WHERE book_id = @BookId AND version > @Since ORDER BY version
+        SELECT version AS Version, deleted AS Deleted FROM book_change WHERE book_id = @BookId AND version > @Since ORDER BY version
         """;
 
-    // The deletions after `since`, or null when the log no longer reaches back that far.
+    // The deletions after `since`, or null when the log no longer reaches back that far (pruning removes
+    // the oldest rows first, so the log answers exactly when it still holds version since + 1).
     public static async Task<DeletedIds?> DeletedSinceAsync(DbConnection connection, DbTransaction? transaction, long bookId, long since,
         CancellationToken cancellationToken)
     {
-        var floor = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(SelectFloor, new { BookId = bookId }, transaction,
-            cancellationToken: cancellationToken));
-        if (floor is null || since < floor.Value - 1) return null;
-
-        var rows = await connection.QueryAsync<string>(new CommandDefinition(SelectDeletedSince, new { BookId = bookId, Since = since },
-            transaction, cancellationToken: cancellationToken));
-        return DeletedIds.Merge(rows.Select(json => JsonSerializer.Deserialize<DeletedIds>(json, BookJson.Options)!));
+        var rows = (await connection.QueryAsync<(long Version, string Deleted)>(new CommandDefinition(SelectDeletedSince,
+            new { BookId = bookId, Since = since }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (rows.Count == 0 || rows[0].Version != since + 1) return null;
+        return DeletedIds.Merge(rows.Select(row => JsonSerializer.Deserialize<DeletedIds>(row.Deleted, BookJson.Options)!));
     }
 
     private const string SelectHistory = """
@@ -102,7 +105,13 @@ internal sealed class SyncLogStore(DbConnectionFactory connections)
         return await connection.ExecuteAsync(new CommandDefinition(DeleteOldChanges, new { Before = before }, cancellationToken: cancellationToken));
     }
 
-    internal sealed record Receipt(string PayloadHash, string Result);
+    internal sealed class SyncStart
+    {
+        public long Version { get; init; }
+        public string? Role { get; init; }
+        public string? PayloadHash { get; init; }
+        public string? Result { get; init; }
+    }
 
     private sealed record HistoryRow(long Version, string? SyncId, string Username, long Time, string Summary);
 }

@@ -28,23 +28,21 @@ internal sealed class SyncService(
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-        var version = await BookStore.LockAsync(connection, transaction, bookId, cancellationToken);
-        var role = version is null ? null : await BookAccess.RoleOfAsync(connection, transaction, bookId, user.Id, cancellationToken);
-        if (version is null || role is null) return SyncFailure.BookNotFound;
+        var start = await SyncLogStore.LockForSyncAsync(connection, transaction, bookId, user.Id, request.SyncId, cancellationToken);
+        var role = BookRoles.Parse(start?.Role);
+        if (start is null || role is null) return SyncFailure.BookNotFound;
         if (role < BookRole.Editor) return SyncFailure.Forbidden("Viewers cannot change this book; ask an owner for the editor role.");
 
-        var state = cache.Get(bookId, version.Value) ?? await LoadAsync(connection, transaction, bookId, cancellationToken);
-
-        var receipt = await SyncLogStore.FindReceiptAsync(connection, transaction, bookId, request.SyncId, cancellationToken);
-        if (receipt is not null)
+        var state = cache.Get(bookId, start.Version) ?? await LoadAsync(connection, transaction, bookId, cancellationToken);
+        if (start.PayloadHash is not null)
         {
-            if (receipt.PayloadHash != payloadHash)
+            if (start.PayloadHash != payloadHash)
             {
                 return new SyncFailure(409, ErrorCodes.SyncIdReused,
                     $"The syncId '{request.SyncId}' was already used for a different sync of this book.",
                     new Dictionary<string, object?> { ["version"] = state.Version });
             }
-            var first = JsonSerializer.Deserialize<SyncResult>(receipt.Result, BookJson.Options)!;
+            var first = JsonSerializer.Deserialize<SyncResult>(start.Result!, BookJson.Options)!;
             var current = await ChangesAsync(connection, transaction, bookId, state, request.BaseVersion, cancellationToken);
             return new SyncReply.Done(first with { Changes = current }, Replayed: true);
         }
@@ -65,7 +63,10 @@ internal sealed class SyncService(
                 SummaryOf(applied.Changes), now, cancellationToken);
         }
         await SyncLogStore.InsertReceiptAsync(connection, transaction, bookId, request.SyncId, payloadHash, result, now, cancellationToken);
-        var changes = await ChangesAsync(connection, transaction, bookId, applied.Book, request.BaseVersion, cancellationToken);
+        // The common case, a client that was up to date, needs exactly what this sync changed.
+        var changes = pushed is not null && request.BaseVersion == state.Version
+            ? pushed
+            : await ChangesAsync(connection, transaction, bookId, applied.Book, request.BaseVersion, cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
 
         cache.Set(bookId, applied.Book);
