@@ -16,7 +16,7 @@ internal static class BookMetaParser
             return (null, errors.ToDictionary());
         }
         var fields = new JsonFields(body, "", errors);
-        var name = fields.Has("name") ? fields.Text("name", 1, SyncRequestParser.MaxNameLength, Required) : null;
+        var name = fields.Has("name") ? SyncRequestParser.Name(fields, "name") : null;
         var remark = fields.Text("remark", 0, SyncRequestParser.MaxRemarkLength, Optional);
         return errors.Any ? (null, errors.ToDictionary()) : (new BookMetaInput(name, remark, RemarkSet: fields.Has("remark")), errors.ToDictionary());
     }

@@ -47,11 +47,11 @@ internal static class SyncRequestParser
         }
 
         var fields = new JsonFields(body, "", errors);
-        var name = fields.Text("name", 1, MaxNameLength, Required);
+        var name = Name(fields, "name");
         var remark = fields.Text("remark", 0, MaxRemarkLength, Optional);
         var changes = ReadChanges(body, onlyNew: true, maxRecords, errors);
 
-        return errors.Any || name is null
+        return errors.Any
             ? new NewBookParseResult(null, errors.ToDictionary())
             : new NewBookParseResult(new NewBookRequest(name, remark, changes), NoErrors);
     }
@@ -103,7 +103,7 @@ internal static class SyncRequestParser
 
         var fields = new JsonFields(book, "book", errors);
         // A book always has a name: an explicit null cannot clear it, while absent leaves it alone.
-        var name = fields.Has("name") ? fields.Text("name", 1, MaxNameLength, Required) : null;
+        var name = fields.Has("name") ? Name(fields, "name") : null;
         var remark = fields.Text("remark", 0, MaxRemarkLength, Optional);
         return new BookMetaInput(name, remark, RemarkSet: fields.Has("remark"));
     }
@@ -147,10 +147,12 @@ internal static class SyncRequestParser
 
     // Only records that are new or modified carry fields worth validating; the others are id and status.
     private static WalletInput ReadWallet(JsonFields f, long id, RecordStatus status) => new(id, status,
-        f.Text("name", 1, MaxNameLength, Required) ?? "",
+        Name(f, "name"),
         f.Text("color", 0, MaxColorLength, Optional),
-        // Negative opening balances are allowed: an overdrawn account or a credit card is real.
-        f.Integer("openingBalance", -MaxAmount, MaxAmount, Optional) ?? 0,  // absent means 0, as the protocol documents
+        // Negative opening balances are allowed: an overdrawn account or a credit card is real. A new wallet
+        // may leave it out (0); a modify replaces every field, so there it is required: a partial modify must
+        // not silently reset the balance to 0.
+        f.Integer("openingBalance", -MaxAmount, MaxAmount, status == RecordStatus.New ? Optional : Required) ?? 0,
         f.Text("remark", 0, MaxRemarkLength, Optional),
         Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
 
@@ -176,6 +178,18 @@ internal static class SyncRequestParser
         WalletRef(f, "walletId"), Amount(f), Date(f),
         f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
         Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+
+    // Names (of books and wallets) must show something: 1-16 characters, not all white space.
+    internal static string Name(JsonFields f, string name)
+    {
+        var text = f.Text(name, 1, MaxNameLength, Required);
+        if (text is not null && string.IsNullOrWhiteSpace(text))
+        {
+            f.Error(name, "must not be blank");
+            return "";
+        }
+        return text ?? "";
+    }
 
     // Wallet references may be negative: they can name a wallet created in the same request.
     private static long WalletRef(JsonFields f, string name) => f.Integer(name, long.MinValue, long.MaxValue, Required) ?? 0;
