@@ -44,7 +44,8 @@ start() {
     while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 10)); done
   fi
   log "starting on 127.0.0.1:$port"
-  nohup mariadbd --no-defaults --datadir="$dir/data" --user="$(id -un)" --port="$port" \
+  # Its own session: stopping whatever started it (run.sh, a supervisor) must not take the database down.
+  setsid nohup mariadbd --no-defaults --datadir="$dir/data" --user="$(id -un)" --port="$port" \
     --bind-address=127.0.0.1 --socket="$sock" --pid-file="$dir/mysqld.pid" --skip-log-bin \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=500 --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \

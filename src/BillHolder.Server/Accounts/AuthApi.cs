@@ -71,7 +71,7 @@ internal static partial class AuthApi
         {
             await users.UpdatePasswordHashAsync(user.Id, hasher.HashPassword(user, body.Password), cancellationToken);
         }
-        throttle.RecordSuccess(body.Username);
+        throttle.RecordSuccess(body.Username, address);
         return TypedResults.Ok(tokens.Issue(user.Id, user.Username));
     }
 

@@ -20,7 +20,8 @@ internal sealed class AuthOptions : IValidatableObject
     [Range(1, 7 * 24 * 60)]
     public int AccessTokenMinutes { get; set; } = 12 * 60;
 
-    // Failed logins allowed per username (and, times four, per client address) inside the window.
+    // Failed logins allowed per username and client address inside the window (4x per address, 10x per
+    // username from anywhere; see LoginThrottle).
     [Range(1, 1000)]
     public int MaxFailedLogins { get; set; } = 5;
 

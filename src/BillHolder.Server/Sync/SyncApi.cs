@@ -67,9 +67,11 @@ internal static class SyncApi
     }
 
     private static async Task<Results<Ok<ChangeSet>, ProblemHttpResult>> Changes(
-        long bookId, long? since, HttpContext http, SyncService sync, CancellationToken cancellationToken)
+        long bookId, [FromQuery(Name = "since")] string? sinceText, HttpContext http, SyncService sync, CancellationToken cancellationToken)
     {
-        if (since is < 0) return Problems.Validation("since", "must be an integer >= 0");
+        var errors = new Dictionary<string, string[]>();
+        var since = QueryParameters.Integer(sinceText, "since", 0, long.MaxValue, errors);
+        if (errors.Count > 0) return Problems.Validation(errors);
         var reply = await sync.ChangesSinceAsync(bookId, CurrentUser.From(http.User), since, cancellationToken);
         return reply switch
         {
@@ -80,10 +82,13 @@ internal static class SyncApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> History(
-        long bookId, long? before, int? limit, HttpContext http, BookAccess access, SyncLogStore log, CancellationToken cancellationToken)
+        long bookId, [FromQuery(Name = "before")] string? beforeText, [FromQuery(Name = "limit")] string? limitText,
+        HttpContext http, BookAccess access, SyncLogStore log, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > 200) return Problems.Validation("limit", "must be between 1 and 200");
-        if (before is < 1) return Problems.Validation("before", "must be an integer >= 1");
+        var errors = new Dictionary<string, string[]>();
+        var before = QueryParameters.Integer(beforeText, "before", 1, long.MaxValue, errors);
+        var limit = (int?)QueryParameters.Integer(limitText, "limit", 1, 200, errors);
+        if (errors.Count > 0) return Problems.Validation(errors);
         if (await access.DenyUnlessAsync(bookId, CurrentUser.From(http.User), BookRole.Viewer, cancellationToken) is { } denied) return denied;
         return TypedResults.Ok(await log.HistoryAsync(bookId, before ?? long.MaxValue, limit ?? 50, cancellationToken));
     }

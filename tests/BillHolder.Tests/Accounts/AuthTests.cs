@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
 using BillHolder.Tests.Infrastructure;
+using System.Net.Http.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -90,6 +91,34 @@ public sealed class AuthTests(BillHolderServer server) : IClassFixture<BillHolde
         var blocked = await server.Anonymous().PostJsonAsync("/api/auth/login", new { username = user.Username, password = "correct-horse-battery" });
         await blocked.ProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.True(blocked.Headers.RetryAfter is not null);
+    }
+
+    [Fact]
+    public async Task Login_Lockout_IsPerAddress_SoAnAttackerCannotLockTheOwnerOutOfTheirDevice()
+    {
+        var user = await server.NewUserAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await LoginFromAsync("203.0.113.7", user.Username, "wrong-password")).StatusCode);
+        }
+        await (await LoginFromAsync("203.0.113.7", user.Username, "correct-horse-battery")).ProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        await (await LoginFromAsync("198.51.100.20", user.Username, "correct-horse-battery")).ReadJsonAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Login_RateLimitProblem_HasATypeLikeEveryOtherProblem()
+    {
+        var user = await server.NewUserAsync();
+        for (var i = 0; i < 5; i++) await LoginFromAsync("192.0.2.99", user.Username, "wrong-password");
+        var blocked = await (await LoginFromAsync("192.0.2.99", user.Username, "wrong-password")).ProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.StartsWith("https://", blocked.GetProperty("type").GetString());
+    }
+
+    private Task<HttpResponseMessage> LoginFromAsync(string address, string username, string password)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
+        request.Headers.Add(ClientAddressFromHeader.Header, address);
+        return server.Anonymous().SendAsync(request);
     }
 
     [Fact]

@@ -28,6 +28,38 @@ public sealed class HealthAndErrorsTests(BillHolderServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task WrongContentType_Returns415Problem()
+    {
+        var user = await server.NewUserAsync();
+        var response = await user.Http.PostAsync("/api/books", new StringContent("{\"name\":\"x\"}", System.Text.Encoding.UTF8, "text/plain"));
+        var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Equal("Send the body as application/json.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task BadQueryParameters_Return422NamingTheParameter()
+    {
+        var user = await server.NewUserAsync();
+        var book = await (await user.Http.PostJsonAsync("/api/books", new { name = "Q" })).ReadJsonAsync(HttpStatusCode.Created);
+        var id = book.GetProperty("id").GetInt64();
+        Assert.Equal(["since"], (await (await user.Http.GetAsync($"/api/books/{id}/changes?since=abc")).ProblemAsync(HttpStatusCode.UnprocessableEntity, "validation_failed")).ErrorKeys());
+        Assert.Equal(["before", "limit"], (await (await user.Http.GetAsync($"/api/books/{id}/history?before=x&limit=999")).ProblemAsync(HttpStatusCode.UnprocessableEntity, "validation_failed")).ErrorKeys());
+    }
+
+    [Fact]
+    public async Task ClientMistakes_AreAnsweredWithoutInternalsAndNotLoggedAsErrors()
+    {
+        var user = await server.NewUserAsync();
+        var response = await user.Http.PostAsync("/api/books/1/sync", new StringContent("", System.Text.Encoding.UTF8, "application/json"));
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
+        Assert.DoesNotContain("JsonElement", problem.GetProperty("detail").GetString());
+        await (await user.Http.PostRawAsync("/api/books", "{\"name\":")).ProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
+
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Category.StartsWith("Microsoft.AspNetCore.Diagnostics"));
+        Assert.Contains(server.Logs.Entries, e => e.Category == "BillHolder.Errors" && e.Text.Contains("malformed_request"));
+    }
+
+    [Fact]
     public async Task OversizedBody_Returns413Problem()
     {
         var huge = "{\"username\":\"" + new string('a', 64 * 1024) + "\",\"password\":\"x\"}";

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -80,9 +81,29 @@ public sealed class BillHolderServer : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:BillHolder", owner.Database.ConnectionString);
             builder.UseSetting("Auth:SigningKey", SigningKey);
             foreach (var (key, value) in owner.Settings) builder.UseSetting(key, value);
-            builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(owner.Logs));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<ILoggerProvider>(owner.Logs);
+                services.AddSingleton<IStartupFilter, ClientAddressFromHeader>();
+            });
         }
     }
+}
+
+// Test-only: lets a request choose the client address (TestServer has none), for throttles keyed on it.
+internal sealed class ClientAddressFromHeader : IStartupFilter
+{
+    public const string Header = "X-Test-Client-Address";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (http, nextMiddleware) =>
+        {
+            if (http.Request.Headers[Header] is [{ } address]) http.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address);
+            await nextMiddleware(http);
+        });
+        next(app);
+    };
 }
 
 public sealed record UserClient(long Id, string Username, string Token, HttpClient Http);

@@ -12,9 +12,19 @@ internal static class ErrorHandling
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            // ASP.NET Core knows no type URI for these two; every problem should carry one.
+            context.ProblemDetails.Type ??= status switch
+            {
+                413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                429 => "https://tools.ietf.org/html/rfc6585#section-4",
+                _ => null,
+            };
             context.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
             context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
         });
+        // The middleware would log every bad request as an unhandled error with a stack trace, letting anyone
+        // fill the error log; WriteExceptionProblem logs each exception at the level it deserves instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.None);
         // Binding failures (malformed JSON, wrong content type) throw, so one handler turns them into problems.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
@@ -40,12 +50,10 @@ internal static class ErrorHandling
     {
         var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
         var (status, code, detail) = Classify(exception);
-        if (status >= 500)
-        {
-            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BillHolder.Errors");
-            if (exception is DbException) logger.LogWarning("Database unavailable: {Error}", exception.Message);
-            else logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
-        }
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BillHolder.Errors");
+        if (status < 500) logger.LogInformation("Rejected {Method} {Path}: {Code} ({Reason})", http.Request.Method, http.Request.Path.Value, code, exception?.Message);
+        else if (exception is DbException) logger.LogWarning("Database unavailable: {Error}", exception.Message);
+        else logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path.Value);
 
         http.Response.StatusCode = status;
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
@@ -65,7 +73,9 @@ internal static class ErrorHandling
             (415, ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
         BadHttpRequestException { InnerException: JsonException } or JsonException =>
             (400, ErrorCodes.MalformedRequest, "The request body is not valid JSON of the expected shape."),
-        BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode), bad.Message),
+        // The framework's own wording names internal parameter types; clients get the documented contract instead.
+        BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode),
+            "The request is malformed: send the documented JSON body (Content-Type: application/json) and parameters."),
         DbException or TimeoutException =>
             (503, ErrorCodes.DatabaseUnavailable, "The database is unavailable; try again shortly."),
         _ => (500, ErrorCodes.InternalError, "An unexpected error occurred."),
@@ -78,6 +88,7 @@ internal static class ErrorHandling
         404 => "No such resource.",
         405 => "This method is not allowed on this resource.",
         413 => "The request body is larger than this endpoint accepts.",
+        415 => "Send the body as application/json.",
         429 => "Too many requests; slow down.",
         _ => "The request failed.",
     };

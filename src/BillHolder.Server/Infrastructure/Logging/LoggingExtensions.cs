@@ -39,7 +39,9 @@ internal static class LoggingExtensions
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var status = http.Response.StatusCode;
-                logger.Log(status >= 500 ? LogLevel.Error : LogLevel.Information,
+                // 503 means "the database is away", already logged where it is noticed; it is not our bug.
+                var level = status switch { 503 => LogLevel.Warning, >= 500 => LogLevel.Error, _ => LogLevel.Information };
+                logger.Log(level,
                     "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms",
                     http.Request.Method, http.Request.Path.Value, status, elapsed);
             }
