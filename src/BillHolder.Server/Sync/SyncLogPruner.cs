@@ -11,6 +11,18 @@ internal sealed class SyncLogPruner(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping, also when the host failed to start: not a failure of this service.
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         while (!database.SchemaReady) await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do

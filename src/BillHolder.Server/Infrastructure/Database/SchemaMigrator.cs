@@ -38,8 +38,20 @@ internal sealed class SchemaMigrator(
             return;
         }
 
+        try
+        {
+            await ApplyWithRetriesAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping, also when the host failed to start: not a failure of this service.
+        }
+    }
+
+    private async Task ApplyWithRetriesAsync(CancellationToken stoppingToken)
+    {
         var delay = TimeSpan.FromMilliseconds(250);
-        while (!stoppingToken.IsCancellationRequested)
+        while (true)
         {
             try
             {
@@ -51,9 +63,9 @@ internal sealed class SchemaMigrator(
             catch (DbException ex)
             {
                 logger.LogWarning("Schema migration waits for the database {Database}: {Error}", connections.Describe(), ex.Message);
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
+            await Task.Delay(delay, stoppingToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
         }
     }
 
