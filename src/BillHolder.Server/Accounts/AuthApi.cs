@@ -43,14 +43,16 @@ internal static partial class AuthApi
         Credentials body, HttpContext http, UserStore users, IPasswordHasher<UserRecord> hasher,
         TokenIssuer tokens, LoginThrottle throttle, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(body.Username) || string.IsNullOrEmpty(body.Password)
-            || body.Username.Length > 32 || body.Password.Length > 128)
+        // Only names that could have been registered: the database compares accent- and space-insensitively,
+        // so "alice " would otherwise reach alice under a throttle key of its own.
+        if (body.Username is null || !UsernamePattern().IsMatch(body.Username) || string.IsNullOrEmpty(body.Password)
+            || body.Password.Length > 128)
         {
             return InvalidCredentials();
         }
 
         var address = http.Connection.RemoteIpAddress?.ToString();
-        if (throttle.RetryAfter(body.Username, address) is { } wait)
+        if (throttle.TryBegin(body.Username, address) is { } wait)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
             return Problems.Create(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
@@ -58,12 +60,10 @@ internal static partial class AuthApi
         }
 
         var user = await users.FindByUsernameAsync(body.Username, cancellationToken);
-        var verdict = user is null
-            ? PasswordVerificationResult.Failed
-            : hasher.VerifyHashedPassword(user, user.PasswordHash, body.Password);
+        // An unknown user costs the same hash check as a known one, so timing does not reveal who exists.
+        var verdict = hasher.VerifyHashedPassword(user ?? UnknownUser, user?.PasswordHash ?? UnknownUserHash.Value, body.Password);
         if (user is null || verdict == PasswordVerificationResult.Failed)
         {
-            throttle.RecordFailure(body.Username, address);
             return InvalidCredentials();
         }
 
@@ -71,9 +71,14 @@ internal static partial class AuthApi
         {
             await users.UpdatePasswordHashAsync(user.Id, hasher.HashPassword(user, body.Password), cancellationToken);
         }
-        throttle.RecordSuccess(body.Username, address);
+        throttle.Succeeded(body.Username, address);
         return TypedResults.Ok(tokens.Issue(user.Id, user.Username));
     }
+
+    private static readonly UserRecord UnknownUser = new(0, "", "");
+
+    private static readonly Lazy<string> UnknownUserHash =
+        new(() => new PasswordHasher<UserRecord>().HashPassword(UnknownUser, Guid.NewGuid().ToString()));
 
     private static Ok<UserDto> Me(HttpContext http)
     {

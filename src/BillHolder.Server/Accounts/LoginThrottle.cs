@@ -1,59 +1,73 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Accounts;
 
-// Counts failed logins in fixed windows, in memory, under three keys:
+// Counts login attempts in fixed windows, in memory, under three keys:
 // - username and client address: MaxFailedLogins, so a guesser is stopped quickly;
 // - client address: 4x, so one address cannot walk through many usernames;
 // - username alone: 10x, so a distributed attack on one account is stopped too, while one attacker
 //   address cannot lock the real user out from their own device.
+// An attempt is counted before its password is checked (parallel guesses cannot all slip past the check)
+// and given back when it succeeds. Usernames are matched case-insensitively, as the database does.
 // Per process: behind several instances an attacker gets N times the budget, which still stops brute force.
 internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time)
 {
     private const int MaxTrackedKeys = 100_000;
-    private readonly ConcurrentDictionary<string, Window> _failures = new();
+    private readonly Dictionary<string, Window> _attempts = new();
+    private DateTimeOffset _nextPrune;
 
-    public TimeSpan? RetryAfter(string username, string? address)
+    // Null when the attempt may go ahead (and is now counted); otherwise how long to wait.
+    public TimeSpan? TryBegin(string username, string? address)
     {
         var now = time.GetUtcNow();
-        var limit = options.Value.MaxFailedLogins;
-        return Blocked(PairKey(username, address), limit, now)
-            ?? Blocked(AddressKey(address), limit * 4, now)
-            ?? Blocked(UserKey(username), limit * 10, now);
-    }
-
-    public void RecordFailure(string username, string? address)
-    {
-        var now = time.GetUtcNow();
-        if (_failures.Count > MaxTrackedKeys) Prune(now);
-        var length = TimeSpan.FromSeconds(options.Value.FailedLoginWindowSeconds);
-        foreach (var key in new[] { PairKey(username, address), AddressKey(address), UserKey(username) })
+        var settings = options.Value;
+        var keys = Keys(username, address, settings.MaxFailedLogins);
+        lock (_attempts)
         {
-            _failures.AddOrUpdate(key,
-                _ => new Window(now + length, 1),
-                (_, w) => w.Ends <= now ? new Window(now + length, 1) : w with { Count = w.Count + 1 });
+            if (_attempts.Count > MaxTrackedKeys && now >= _nextPrune) Prune(now);
+            foreach (var (key, limit) in keys)
+            {
+                if (_attempts.TryGetValue(key, out var w) && w.Ends > now && w.Count >= limit) return w.Ends - now;
+            }
+            var length = TimeSpan.FromSeconds(settings.FailedLoginWindowSeconds);
+            // Under a flood of distinct keys the table stays bounded: new keys wait for the next prune.
+            if (_attempts.Count > MaxTrackedKeys && keys.Any(k => !_attempts.ContainsKey(k.Key))) return _nextPrune - now;
+            foreach (var (key, _) in keys)
+            {
+                _attempts[key] = _attempts.TryGetValue(key, out var w) && w.Ends > now ? w with { Count = w.Count + 1 } : new Window(now + length, 1);
+            }
+            return null;
         }
     }
 
-    public void RecordSuccess(string username, string? address) => _failures.TryRemove(PairKey(username, address), out _);
-
-    private TimeSpan? Blocked(string key, int limit, DateTimeOffset now) =>
-        _failures.TryGetValue(key, out var w) && w.Ends > now && w.Count >= limit ? w.Ends - now : null;
+    public void Succeeded(string username, string? address)
+    {
+        lock (_attempts)
+        {
+            foreach (var (key, _) in Keys(username, address, 0))
+            {
+                if (!_attempts.TryGetValue(key, out var w)) continue;
+                if (key.StartsWith("p:", StringComparison.Ordinal) || w.Count <= 1) _attempts.Remove(key);
+                else _attempts[key] = w with { Count = w.Count - 1 };
+            }
+        }
+    }
 
     private void Prune(DateTimeOffset now)
     {
-        foreach (var (key, window) in _failures)
+        foreach (var (key, window) in _attempts.ToList())
         {
-            if (window.Ends <= now) _failures.TryRemove(key, out _);
+            if (window.Ends <= now) _attempts.Remove(key);
         }
+        _nextPrune = now.AddSeconds(10);
     }
 
-    private static string UserKey(string username) => "u:" + username.ToLowerInvariant();
-
-    private static string PairKey(string username, string? address) => "p:" + (address ?? "unknown") + "/" + username.ToLowerInvariant();
-
-    private static string AddressKey(string? address) => "a:" + (address ?? "unknown");
+    private static (string Key, int Limit)[] Keys(string username, string? address, int limit)
+    {
+        var user = username.ToLowerInvariant();
+        var from = address ?? "unknown";
+        return [("p:" + from + "/" + user, limit), ("a:" + from, limit * 4), ("u:" + user, limit * 10)];
+    }
 
     private sealed record Window(DateTimeOffset Ends, int Count);
 }

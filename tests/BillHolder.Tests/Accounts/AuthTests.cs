@@ -106,6 +106,28 @@ public sealed class AuthTests(BillHolderServer server) : IClassFixture<BillHolde
     }
 
     [Fact]
+    public async Task Login_ParallelGuesses_CannotSlipPastTheThrottle()
+    {
+        var user = await server.NewUserAsync();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
+            Task.Run(() => LoginFromAsync("203.0.113.50", user.Username, "wrong-password"))));
+        Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
+        Assert.Equal(25, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("  ")]
+    public async Task Login_NameVariantsThatTheDatabaseWouldMatch_AreRefused(string suffix)
+    {
+        var user = await server.NewUserAsync();
+        await (await server.Anonymous().PostJsonAsync("/api/auth/login", new { username = user.Username + suffix, password = "correct-horse-battery" }))
+            .ProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        await (await server.Anonymous().PostJsonAsync("/api/auth/login", new { username = "\u00e1" + user.Username[1..], password = "correct-horse-battery" }))
+            .ProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+    }
+
+    [Fact]
     public async Task Login_RateLimitProblem_HasATypeLikeEveryOtherProblem()
     {
         var user = await server.NewUserAsync();
