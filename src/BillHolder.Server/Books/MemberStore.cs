@@ -34,6 +34,15 @@ internal sealed class MemberStore(DbConnectionFactory connections)
             cancellationToken: cancellationToken))).AsList();
     }
 
+    private const string SelectMemberIds = "SELECT user_id FROM book_member WHERE book_id = @BookId";
+
+    public async Task<HashSet<long>> UserIdsAsync(long bookId, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<long>(new CommandDefinition(SelectMemberIds, new { BookId = bookId },
+            cancellationToken: cancellationToken))).ToHashSet();
+    }
+
     private const string LockBookRow = "SELECT id FROM book WHERE id = @BookId FOR UPDATE";
     private const string SelectUserId = "SELECT id FROM users WHERE username = @Username";
     private const string SelectMemberRole = "SELECT role FROM book_member WHERE book_id = @BookId AND user_id = @UserId";

@@ -1,11 +1,12 @@
 using BillHolder.Server.Sync;
-using Microsoft.AspNetCore.SignalR;
+using BillHolder.Server.Books;
 
 namespace BillHolder.Server.Realtime;
 
 // Pushes to the connections that have a book open. Each book has its own ordered queue drained by one worker,
-// so pushes leave in version order, a sync never waits for a client, and a slow book does not delay others.
-internal sealed class BookFanout(BookSubscriptions subscriptions, IHubContext<BookHub, IBookClient> hub, ILogger<BookFanout> logger)
+// so pushes leave in version order and a sync never waits; the worker only hands pushes to per-connection
+// outboxes, so no client, however slow, holds back a book.
+internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutboxes outboxes, MemberStore members, ILogger<BookFanout> logger)
 {
     private readonly Dictionary<long, Queue<Push>> _queues = new();
 
@@ -68,34 +69,49 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, IHubContext<Bo
 
     private async Task DeliverAsync(long bookId, Push push)
     {
+        // Membership is read again for every change: a member removed through another server process (which
+        // could not tell this one) stops receiving the book here all the same.
+        var memberIds = push is ChangesPush ? await members.UserIdsAsync(bookId, CancellationToken.None) : null;
         using var gate = await subscriptions.EnterAsync(bookId, CancellationToken.None);
         var subscribers = subscriptions.Snapshot(bookId);
         switch (push)
         {
             case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
-                var targets = subscribers
-                    .Where(s => s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion)
-                    .Select(s => s.ConnectionId).ToList();
-                if (targets.Count > 0) await hub.Clients.Clients(targets).BookChanged(changes);
+                var gone = subscribers.Where(s => !memberIds!.Contains(s.UserId)).ToList();
+                // A book always has an owner, so no members at all means it was deleted.
+                Close(bookId, gone, memberIds!.Count == 0 ? BookClosedReasons.BookDeleted : BookClosedReasons.MembershipRemoved);
+                foreach (var s in subscribers.Except(gone))
+                {
+                    if (s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion) outboxes.TrySend(s.ConnectionId, c => c.BookChanged(changes));
+                }
                 break;
 
             case PresencePush:
-                await SendPresenceAsync(bookId, subscribers);
+                SendPresence(bookId, subscribers);
                 break;
 
             case ClosePush { UserId: var userId, Reason: var reason }:
-                var closed = subscribers.Where(s => userId is null || s.UserId == userId).ToList();
-                if (closed.Count == 0) break;
-                foreach (var s in closed) subscriptions.Remove(bookId, s.ConnectionId);
-                await hub.Clients.Clients([.. closed.Select(s => s.ConnectionId)]).BookClosed(bookId, reason);
-                await SendPresenceAsync(bookId, subscriptions.Snapshot(bookId));
+                Close(bookId, [.. subscribers.Where(s => userId is null || s.UserId == userId)], reason);
                 break;
         }
     }
 
-    private async Task SendPresenceAsync(long bookId, BookSubscriptions.Subscriber[] subscribers)
+    // With the gate held: the connections stop receiving the book at once, the rest see presence shrink.
+    private void Close(long bookId, IReadOnlyList<BookSubscriptions.Subscriber> closed, string reason)
+    {
+        if (closed.Count == 0) return;
+        foreach (var s in closed)
+        {
+            subscriptions.Remove(bookId, s.ConnectionId);
+            outboxes.TrySend(s.ConnectionId, c => c.BookClosed(bookId, reason));
+        }
+        SendPresence(bookId, subscriptions.Snapshot(bookId));
+    }
+
+    private void SendPresence(long bookId, BookSubscriptions.Subscriber[] subscribers)
     {
         if (subscribers.Length == 0) return;
-        await hub.Clients.Clients([.. subscribers.Select(s => s.ConnectionId)]).PresenceChanged(bookId, subscriptions.Presence(bookId));
+        var users = subscriptions.Presence(bookId);
+        foreach (var s in subscribers) outboxes.TrySend(s.ConnectionId, c => c.PresenceChanged(bookId, users));
     }
 }

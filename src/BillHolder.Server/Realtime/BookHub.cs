@@ -14,6 +14,7 @@ internal sealed class BookHub(
     SyncRequests requests,
     BookSubscriptions subscriptions,
     BookFanout fanout,
+    ConnectionOutboxes outboxes,
     IOptions<RealtimeOptions> options) : Hub<IBookClient>
 {
     public async Task<ChangeSet> OpenBook(long bookId, long? sinceVersion)
@@ -31,10 +32,9 @@ internal sealed class BookHub(
         using (await subscriptions.EnterAsync(bookId, Context.ConnectionAborted))
         {
             changes = Unwrap(await sync.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted)).Changes!;
-            joined = subscriptions.Add(bookId, new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username)
-            {
-                OpenedAtVersion = changes.ToVersion,
-            });
+            var subscriber = new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username) { OpenedAtVersion = changes.ToVersion };
+            // Refused when the connection dropped meanwhile: nobody would ever remove it.
+            subscriptions.TryAdd(bookId, subscriber, out joined);
         }
         if (joined) fanout.PresenceChanged(bookId);
         return changes;
@@ -54,9 +54,17 @@ internal sealed class BookHub(
         return Unwrap(reply);
     }
 
+    public override Task OnConnectedAsync()
+    {
+        subscriptions.Connect(Context.ConnectionId);
+        outboxes.Open(Context);
+        return base.OnConnectedAsync();
+    }
+
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        foreach (var bookId in subscriptions.BooksOf(Context.ConnectionId))
+        outboxes.Close(Context.ConnectionId);
+        foreach (var bookId in subscriptions.Disconnect(Context.ConnectionId))
         {
             if (await CloseAsync(Context.ConnectionId, bookId)) fanout.PresenceChanged(bookId);
         }

@@ -10,6 +10,7 @@ internal sealed class BookSubscriptions
     private readonly BookLocks _gates = new();
     private readonly Dictionary<long, Dictionary<string, Subscriber>> _books = new();
     private readonly Dictionary<string, HashSet<long>> _byConnection = new();
+    private readonly HashSet<string> _live = new();
 
     internal sealed record Subscriber(string ConnectionId, long UserId, string Username)
     {
@@ -19,17 +20,35 @@ internal sealed class BookSubscriptions
 
     public Task<IDisposable> EnterAsync(long bookId, CancellationToken cancellationToken) => _gates.LockAsync(bookId, cancellationToken);
 
-    // With the gate held. Returns whether the user was not present before (presence changed).
-    public bool Add(long bookId, Subscriber subscriber)
+    public void Connect(string connectionId)
+    {
+        lock (_books) _live.Add(connectionId);
+    }
+
+    // From here on the connection cannot open books (an OpenBook still in flight is refused); returns the
+    // books it had open, to be removed under their gates.
+    public IReadOnlyList<long> Disconnect(string connectionId)
     {
         lock (_books)
         {
+            _live.Remove(connectionId);
+            return _byConnection.TryGetValue(connectionId, out var books) ? [.. books] : [];
+        }
+    }
+
+    // With the gate held. False when the connection is already gone; joined tells whether presence changed.
+    public bool TryAdd(long bookId, Subscriber subscriber, out bool joined)
+    {
+        lock (_books)
+        {
+            joined = false;
+            if (!_live.Contains(subscriber.ConnectionId)) return false;
             if (!_books.TryGetValue(bookId, out var subscribers)) _books[bookId] = subscribers = new();
-            var joined = subscribers.Values.All(s => s.UserId != subscriber.UserId);
+            joined = subscribers.Values.All(s => s.UserId != subscriber.UserId);
             subscribers[subscriber.ConnectionId] = subscriber;
             if (!_byConnection.TryGetValue(subscriber.ConnectionId, out var books)) _byConnection[subscriber.ConnectionId] = books = [];
             books.Add(bookId);
-            return joined;
+            return true;
         }
     }
 
@@ -63,11 +82,6 @@ internal sealed class BookSubscriptions
                 ? [.. subscribers.Values.Select(s => s.Username).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]
                 : [];
         }
-    }
-
-    public IReadOnlyList<long> BooksOf(string connectionId)
-    {
-        lock (_books) return _byConnection.TryGetValue(connectionId, out var books) ? [.. books] : [];
     }
 
     public bool CanOpen(string connectionId, long bookId, int maxOpen)

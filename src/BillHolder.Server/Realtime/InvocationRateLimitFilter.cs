@@ -1,42 +1,42 @@
+using System.Data.Common;
 using System.Threading.RateLimiting;
+using BillHolder.Server.Accounts;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Realtime;
 
-// Per-connection token bucket, so one chatty client cannot starve a book or the server.
-internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> options) : IHubFilter
+// Every hub call passes here: a token bucket per user (over all their connections), so one client cannot
+// starve a book or the server; and database trouble answered with the same code REST uses.
+internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> options) : IHubFilter, IDisposable
 {
-    private static readonly object LimiterKey = new();
-
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
-    {
-        var limiter = (RateLimiter)context.Context.Items[LimiterKey]!;
-        using var lease = limiter.AttemptAcquire();
-        if (!lease.IsAcquired)
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(user =>
+        RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
         {
-            throw new HubException($"rate_limited: at most {options.Value.InvocationsPerSecond} calls per second per connection; slow down.");
-        }
-        return await next(context);
-    }
-
-    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
-    {
-        var settings = options.Value;
-        context.Context.Items[LimiterKey] = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = settings.InvocationBurst,
-            TokensPerPeriod = settings.InvocationsPerSecond,
+            TokenLimit = options.Value.InvocationBurst,
+            TokensPerPeriod = options.Value.InvocationsPerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
-        });
-        return next(context);
+        }));
+
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        var user = context.Context.User?.FindFirst(CurrentUser.IdClaim)?.Value ?? context.Context.ConnectionId;
+        using var lease = _limiter.AttemptAcquire(user);
+        if (!lease.IsAcquired)
+        {
+            throw new HubException($"rate_limited: at most {options.Value.InvocationsPerSecond} calls per second per user; slow down.");
+        }
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception ex) when (ex is DbException or TimeoutException)
+        {
+            throw new HubException("database_unavailable: the database is unavailable; try again shortly.");
+        }
     }
 
-    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
-    {
-        if (context.Context.Items[LimiterKey] is RateLimiter limiter) await limiter.DisposeAsync();
-        await next(context, exception);
-    }
+    public void Dispose() => _limiter.Dispose();
 }

@@ -21,6 +21,7 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<InvocationRateLimitFilter>();
         builder.Services.AddSingleton<BookSubscriptions>();
         builder.Services.AddSingleton<BookFanout>();
+        builder.Services.AddSingleton<ConnectionOutboxes>();
         return builder;
     }
 

@@ -13,7 +13,12 @@ internal sealed class RealtimeOptions
     [Range(1, 10_000)]
     public int MaxOpenBooksPerConnection { get; set; } = 50;
 
-    // Hub invocations per connection: a token bucket of this size, refilled at this rate per second.
+    // Pushes waiting for one connection; a connection that falls this far behind is closed (it reconnects and
+    // catches up with OpenBook(sinceVersion)), so one slow client never holds back a book.
+    [Range(1, 100_000)]
+    public int OutboxCapacity { get; set; } = 256;
+
+    // Hub invocations per user (over all their connections): a token bucket of this size, refilled at this rate per second.
     [Range(1, 100_000)]
     public int InvocationBurst { get; set; } = 40;
 

@@ -31,7 +31,7 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
     private BillHolderServer Server => tight.Server;
 
     [Fact]
-    public async Task Invocations_BeyondTheBurst_AreRateLimited_PerConnection()
+    public async Task Invocations_BeyondTheBurst_AreRateLimited_PerUser()
     {
         var owner = await Server.NewUserAsync("owner");
         var book = await CreateAsync(owner);
@@ -55,8 +55,13 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
         Assert.Contains("rate_limited", outcomes);
         Assert.All(outcomes, o => Assert.Contains(o, new[] { "ok", "rate_limited" }));
 
-        // Another connection of the same user has its own bucket, and the limited one stays connected.
-        await using var calm = await Server.ConnectAsync(owner);
+        // A second connection of the same user shares the bucket (more connections buy no more calls);
+        // another user has a bucket of their own; the limited connection stays connected.
+        await using var second = await Server.ConnectAsync(owner);
+        await HubErrorAsync("rate_limited", () => second.OpenBookAsync(book.Id));
+        var friend = await Server.NewUserAsync("friend");
+        await SetRoleAsync(owner, book.Id, friend, "viewer");
+        await using var calm = await Server.ConnectAsync(friend);
         Assert.Equal(1, (await calm.OpenBookAsync(book.Id)).GetProperty("toVersion").GetInt64());
         Assert.Equal(HubConnectionState.Connected, chatty.Connection.State);
     }

@@ -105,6 +105,32 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task AMemberRemovedWhereThisServerCannotSee_StopsReceivingAtTheNextChange()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var bob = await server.NewUserAsync("bob");
+        var book = await CreateAsync(alice, bob);
+        await using var aliceHub = await server.ConnectAsync(alice);
+        await using var bobHub = await server.ConnectAsync(bob);
+        await aliceHub.OpenBookAsync(book.Id);
+        await bobHub.OpenBookAsync(book.Id);
+
+        // As another server process would: the membership goes, and this process is not told.
+        await using (var connection = await server.Database.Connections().OpenAsync(CancellationToken.None))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "DELETE FROM book_member WHERE book_id = @BookId AND user_id = @UserId",
+                new { BookId = book.Id, UserId = bob.Id });
+        }
+        await RestSyncAsync(alice, book.Id, NewBill("secret", book.WalletId, 5));
+
+        Assert.Equal(2, (await aliceHub.NextChangeAsync()).GetProperty("toVersion").GetInt64());
+        Assert.Equal((book.Id, "membership_removed"), await bobHub.NextClosedAsync());
+        await bobHub.RoundTripAsync();
+        Assert.False(bobHub.TryTakeChange(out _));
+        await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
+    }
+
+    [Fact]
     public async Task LeavingABook_ClosesItOnlyForTheLeaver()
     {
         var alice = await server.NewUserAsync("alice");
