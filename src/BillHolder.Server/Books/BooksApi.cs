@@ -16,10 +16,11 @@ internal static class BooksApi
     {
         var maxBody = app.ServiceProvider.GetRequiredService<IOptions<SyncOptions>>().Value.MaxSyncBodyBytes;
         var books = app.MapGroup("/api/books").RequireAuthorization();
-        books.MapPost("/", Create).WithBodySizeLimit(maxBody);
+        // Creating and renaming books write like syncs do, so they share the per-user sync rate limit.
+        books.MapPost("/", Create).WithBodySizeLimit(maxBody).RequireRateLimiting(SyncApi.RateLimitPolicy);
         books.MapGet("/", List);
         books.MapGet("/{bookId:long}", Get);
-        books.MapPatch("/{bookId:long}", Update);
+        books.MapPatch("/{bookId:long}", Update).RequireRateLimiting(SyncApi.RateLimitPolicy);
         books.MapDelete("/{bookId:long}", Delete);
         books.MapMembers();
         return app;
@@ -78,13 +79,17 @@ internal static class BooksApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        long bookId, HttpContext http, BookAccess access, BookStore books, BookStateCache cache, BookFanout fanout,
+        long bookId, HttpContext http, BookAccess access, BookStore books, BookLocks locks, BookStateCache cache, BookFanout fanout,
         ILogger<BookStore> logger, CancellationToken cancellationToken)
     {
         var user = CurrentUser.From(http.User);
         if (await access.DenyUnlessAsync(bookId, user, BookRole.Owner, cancellationToken) is { } denied) return denied;
-        if (!await books.DeleteAsync(bookId, cancellationToken)) return Problems.BookNotFound();
-        cache.Remove(bookId);
+        // Under the book's lock, so a sync finishing meanwhile cannot put the book back into the cache.
+        using (await locks.LockAsync(bookId, cancellationToken))
+        {
+            if (!await books.DeleteAsync(bookId, cancellationToken)) return Problems.BookNotFound();
+            cache.Remove(bookId);
+        }
         fanout.BookDeleted(bookId);
         logger.LogInformation("Deleted book {BookId} by {Username}", bookId, user.Username);
         return TypedResults.NoContent();

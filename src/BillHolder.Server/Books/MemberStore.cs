@@ -44,41 +44,43 @@ internal sealed class MemberStore(DbConnectionFactory connections)
     }
 
     private const string LockBookRow = "SELECT id FROM book WHERE id = @BookId FOR UPDATE";
-    private const string SelectUserId = "SELECT id FROM users WHERE username = @Username";
+    private const string SelectUser = "SELECT id AS Id, username AS Username FROM users WHERE username = @Username";
     private const string SelectMemberRole = "SELECT role FROM book_member WHERE book_id = @BookId AND user_id = @UserId";
     private const string CountOwners = "SELECT COUNT(*) FROM book_member WHERE book_id = @BookId AND role = 'owner'";
     private const string DeleteMember = "DELETE FROM book_member WHERE book_id = @BookId AND user_id = @UserId";
 
     // Sets a role (adding the member when new), or removes the member when role is null.
     // The book row lock serializes membership changes, so "at least one owner" holds under concurrency.
-    public async Task<(MembershipOutcome Outcome, long UserId)> ChangeAsync(long bookId, string username, BookRole? role, long now,
+    public async Task<(MembershipOutcome Outcome, MemberDto? Member)> ChangeAsync(long bookId, string username, BookRole? role, long now,
         CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var book = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(LockBookRow, new { BookId = bookId }, transaction,
             cancellationToken: cancellationToken));
-        if (book is null) return (MembershipOutcome.BookNotFound, 0);
+        if (book is null) return (MembershipOutcome.BookNotFound, null);
 
-        var userId = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectUserId, new { Username = username },
-            transaction, cancellationToken: cancellationToken));
-        if (userId is null) return (role is null ? MembershipOutcome.MemberNotFound : MembershipOutcome.UserNotFound, 0);
+        var found = await connection.QuerySingleOrDefaultAsync<FoundUser>(new CommandDefinition(SelectUser,
+            new { Username = username }, transaction, cancellationToken: cancellationToken));
+        if (found is null) return (role is null ? MembershipOutcome.MemberNotFound : MembershipOutcome.UserNotFound, null);
 
-        var ids = new { BookId = bookId, UserId = userId.Value };
+        var ids = new { BookId = bookId, UserId = found.Id };
         var current = BookRoles.Parse(await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(SelectMemberRole, ids,
             transaction, cancellationToken: cancellationToken)));
-        if (current is null && role is null) return (MembershipOutcome.MemberNotFound, userId.Value);
+        if (current is null && role is null) return (MembershipOutcome.MemberNotFound, null);
 
         if (current == BookRole.Owner && role != BookRole.Owner)
         {
             var owners = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountOwners, ids, transaction,
                 cancellationToken: cancellationToken));
-            if (owners <= 1) return (MembershipOutcome.LastOwner, userId.Value);
+            if (owners <= 1) return (MembershipOutcome.LastOwner, null);
         }
 
-        if (role is { } newRole) await AddAsync(connection, transaction, bookId, userId.Value, newRole, now, cancellationToken);
+        if (role is { } newRole) await AddAsync(connection, transaction, bookId, found.Id, newRole, now, cancellationToken);
         else await connection.ExecuteAsync(new CommandDefinition(DeleteMember, ids, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        return (MembershipOutcome.Done, userId.Value);
+        return (MembershipOutcome.Done, new MemberDto(found.Id, found.Username, (role ?? current!.Value).ToWire()));
     }
+
+    private sealed record FoundUser(long Id, string Username);
 }

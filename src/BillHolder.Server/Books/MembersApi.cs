@@ -31,12 +31,8 @@ internal static class MembersApi
         if (await access.DenyUnlessAsync(bookId, CurrentUser.From(http.User), BookRole.Owner, cancellationToken) is { } denied) return denied;
         if (BookRoles.Parse(body.Role) is not { } role) return Problems.Validation("role", "must be one of owner, editor, viewer");
 
-        var (outcome, userId) = await members.ChangeAsync(bookId, username, role, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
-        return outcome switch
-        {
-            MembershipOutcome.Done => TypedResults.Ok(new MemberDto(userId, username, role.ToWire())),
-            _ => Failure(outcome, username),
-        };
+        var (outcome, member) = await members.ChangeAsync(bookId, username, role, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        return outcome == MembershipOutcome.Done ? TypedResults.Ok(member!) : Failure(outcome, username);
     }
 
     // Owners remove anyone; any member may remove themselves (leave the book).
@@ -48,9 +44,9 @@ internal static class MembersApi
         var leaving = string.Equals(username, user.Username, StringComparison.OrdinalIgnoreCase);
         if (await access.DenyUnlessAsync(bookId, user, leaving ? BookRole.Viewer : BookRole.Owner, cancellationToken) is { } denied) return denied;
 
-        var (outcome, userId) = await members.ChangeAsync(bookId, username, null, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        var (outcome, member) = await members.ChangeAsync(bookId, username, null, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         if (outcome != MembershipOutcome.Done) return Failure(outcome, username);
-        fanout.MemberRemoved(bookId, userId);
+        fanout.MemberRemoved(bookId, member!.UserId);
         return TypedResults.NoContent();
     }
 

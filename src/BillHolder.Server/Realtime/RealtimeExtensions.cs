@@ -1,3 +1,4 @@
+using BillHolder.Server.Infrastructure.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +28,9 @@ internal static class RealtimeExtensions
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
     {
-        app.MapHub<BookHub>("/hubs/books");
+        // Long-polling clients post their hub messages as HTTP bodies: they get the hub's limit, not the API's.
+        var maxMessage = app.ServiceProvider.GetRequiredService<IOptions<RealtimeOptions>>().Value.MaxMessageBytes;
+        app.MapHub<BookHub>("/hubs/books").WithBodySizeLimit(maxMessage);
         return app;
     }
 }

@@ -64,14 +64,14 @@ internal sealed class SyncLogStore(DbConnectionFactory connections)
         SELECT version AS Version, deleted AS Deleted FROM book_change WHERE book_id = @BookId AND version > @Since ORDER BY version
         """;
 
-    // The deletions after `since`, or null when the log no longer reaches back that far (pruning removes
-    // the oldest rows first, so the log answers exactly when it still holds version since + 1).
+    // The deletions after `since` up to `current`, or null when the log does not hold every one of those
+    // versions any more (pruning goes by time, and clocks of several server processes may disagree).
     public static async Task<DeletedIds?> DeletedSinceAsync(DbConnection connection, DbTransaction? transaction, long bookId, long since,
-        CancellationToken cancellationToken)
+        long current, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(long Version, string Deleted)>(new CommandDefinition(SelectDeletedSince,
             new { BookId = bookId, Since = since }, transaction, cancellationToken: cancellationToken))).AsList();
-        if (rows.Count == 0 || rows[0].Version != since + 1) return null;
+        if (rows.Count != current - since || rows[0].Version != since + 1) return null;
         return DeletedIds.Merge(rows.Select(row => JsonSerializer.Deserialize<DeletedIds>(row.Deleted, BookJson.Options)!));
     }
 

@@ -10,6 +10,11 @@ internal sealed class SyncOptions
     [Range(1, 100_000)]
     public int MaxRecordsPerSync { get; set; } = 5_000;
 
+    // Records a book may hold over all four collections. Every sync rewrites the collections it touches, so
+    // this bounds the cost of a sync and keeps each JSON column well under the database's max_allowed_packet.
+    [Range(1, 10_000_000)]
+    public int MaxRecordsPerBook { get; set; } = 100_000;
+
     // Request body of a REST sync or book creation, in bytes.
     [Range(1024, 64L * 1024 * 1024)]
     public long MaxSyncBodyBytes { get; set; } = 4 * 1024 * 1024;

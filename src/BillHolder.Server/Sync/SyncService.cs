@@ -7,6 +7,7 @@ using BillHolder.Server.Books;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Realtime;
+using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Sync;
 
@@ -17,6 +18,7 @@ internal sealed class SyncService(
     BookLocks locks,
     BookStateCache cache,
     BookFanout fanout,
+    IOptions<SyncOptions> options,
     TimeProvider time,
     ILogger<SyncService> logger)
 {
@@ -51,6 +53,7 @@ internal sealed class SyncService(
         var outcome = SyncEngine.Apply(state, request, user.Username, now);
         if (outcome is SyncOutcome.Rejected rejected) return Rejection(rejected, state.Version);
         var applied = (SyncOutcome.Applied)outcome;
+        if (TooLarge(state, applied.Book) is { } tooLarge) return tooLarge;
 
         var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, ToDto(applied.IdMap),
             [.. applied.Skipped.Select(s => new SkippedDto(s.Collection.JsonName(), s.Id, (int)s.Status, s.Reason))], null);
@@ -89,6 +92,7 @@ internal sealed class SyncService(
         var outcome = SyncEngine.Apply(BookState.Empty("", null), request, user.Username, now);
         if (outcome is SyncOutcome.Rejected rejected) return (null, Rejection(rejected, 0));
         var applied = (SyncOutcome.Applied)outcome;
+        if (TooLarge(BookState.Empty("", null), applied.Book) is { } tooLarge) return (null, tooLarge);
 
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
@@ -144,8 +148,18 @@ internal sealed class SyncService(
     {
         if (since is not { } from || from > state.Version) return ChangeSet.Snapshot(bookId, state);
         if (from == state.Version) return ChangeSet.Since(bookId, state, from, DeletedIds.None);
-        var deleted = await SyncLogStore.DeletedSinceAsync(connection, transaction, bookId, from, cancellationToken);
+        var deleted = await SyncLogStore.DeletedSinceAsync(connection, transaction, bookId, from, state.Version, cancellationToken);
         return deleted is null ? ChangeSet.Snapshot(bookId, state) : ChangeSet.Since(bookId, state, from, deleted);
+    }
+
+    // Only growth is refused: a book already over a lowered limit can still be edited and shrunk.
+    private SyncFailure? TooLarge(BookState before, BookState after)
+    {
+        static long Records(BookState b) => (long)b.Wallets.Count + b.Bills.Count + b.Transfers.Count + b.Incomes.Count;
+        var records = Records(after);
+        var limit = options.Value.MaxRecordsPerBook;
+        return records <= limit || records <= Records(before) ? null : SyncFailure.Validation(
+            new Dictionary<string, string[]> { ["book"] = [$"would hold {records} records; a book holds at most {limit}"] }, before.Version);
     }
 
     private static ChangeSet ChangeSetOf(long bookId, long fromVersion, SyncOutcome.Applied applied)

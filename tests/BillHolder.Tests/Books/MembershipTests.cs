@@ -71,9 +71,12 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
         var friend = await server.NewUserAsync("friend");
         var bookId = await BooksTests.CreateBookAsync(owner, "Shared");
 
-        var added = await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{friend.Username}", new { role = "viewer" }))
+        // Usernames match case-insensitively; the answer names the member as registered.
+        var added = await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{friend.Username.ToUpperInvariant()}", new { role = "viewer" }))
             .ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal("viewer", added.GetProperty("role").GetString());
+        Assert.Equal(friend.Username, added.GetProperty("username").GetString());
+        Assert.Equal(friend.Id, added.GetProperty("userId").GetInt64());
         await SetRoleAsync(owner, bookId, friend.Username, "editor");
 
         var members = await (await friend.Http.GetAsync($"/api/books/{bookId}/members")).ReadJsonAsync(HttpStatusCode.OK);

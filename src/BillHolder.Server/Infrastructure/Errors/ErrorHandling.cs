@@ -49,8 +49,15 @@ internal static class ErrorHandling
     private static async Task WriteExceptionProblem(HttpContext http)
     {
         var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
-        var (status, code, detail) = Classify(exception);
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BillHolder.Errors");
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client hung up; nobody reads an answer, and it is not our error.
+            logger.LogInformation("Client closed {Method} {Path} before the answer", http.Request.Method, http.Request.Path.Value);
+            http.Response.StatusCode = 499;
+            return;
+        }
+        var (status, code, detail) = Classify(exception);
         if (status < 500) logger.LogInformation("Rejected {Method} {Path}: {Code} ({Reason})", http.Request.Method, http.Request.Path.Value, code, exception?.Message);
         else if (exception is DbException) logger.LogWarning("Database unavailable: {Error}", exception.Message);
         else logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path.Value);
