@@ -13,7 +13,7 @@ internal sealed class SyncOptions
     // Records a book may hold over all four collections. Every sync rewrites the collections it touches, so
     // this bounds the cost of a sync and keeps each JSON column well under the database's max_allowed_packet.
     [Range(1, 10_000_000)]
-    public int MaxRecordsPerBook { get; set; } = 100_000;
+    public int MaxRecordsPerBook { get; set; } = 50_000;
 
     // Request body of a REST sync or book creation, in bytes.
     [Range(1024, 64L * 1024 * 1024)]
