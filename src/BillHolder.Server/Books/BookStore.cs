@@ -33,15 +33,6 @@ internal sealed class BookStore(DbConnectionFactory connections)
         connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectVersion, new { BookId = bookId }, transaction,
             cancellationToken: cancellationToken));
 
-    private const string SelectHeader = """
-        SELECT id AS Id, createdBy AS CreatedBy, createdAt AS CreatedAt, lastEditedBy AS LastEditedBy, lastEditedAt AS LastEditedAt
-        FROM book WHERE id = @BookId
-        """;
-
-    public static Task<BookHeader> ReadHeaderAsync(DbConnection connection, DbTransaction transaction, long bookId, CancellationToken cancellationToken) =>
-        connection.QuerySingleAsync<BookHeader>(new CommandDefinition(SelectHeader, new { BookId = bookId }, transaction,
-            cancellationToken: cancellationToken));
-
     private const string InsertBook = """
         INSERT INTO book (name, remark, wallets, bills, transfers, incomes, createdBy, createdAt, lastEditedBy, lastEditedAt,
                           version, nextWalletId, nextBillId, nextTransferId, nextIncomeId)

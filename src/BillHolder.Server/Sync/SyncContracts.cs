@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace BillHolder.Server.Sync;
 
 // Wire shapes shared by REST and the hub (camelCase JSON).
@@ -10,9 +8,6 @@ internal sealed record DeletedIds(
     IReadOnlyList<long> Wallets, IReadOnlyList<long> Bills, IReadOnlyList<long> Transfers, IReadOnlyList<long> Incomes)
 {
     public static readonly DeletedIds None = new([], [], [], []);
-
-    [JsonIgnore]
-    public bool Any => Wallets.Count + Bills.Count + Transfers.Count + Incomes.Count > 0;
 
     public static DeletedIds Merge(IEnumerable<DeletedIds> versions)
     {
