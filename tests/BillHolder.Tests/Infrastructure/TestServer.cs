@@ -26,6 +26,9 @@ public sealed class BillHolderServer : IAsyncLifetime
     // Settings a test class wants on top of the defaults (set before InitializeAsync runs).
     public Dictionary<string, string?> Settings { get; } = new();
 
+    // How the server reaches its database, when a test puts something in between (a relay it can cut).
+    internal Func<string, string> RouteToDatabase { get; set; } = connectionString => connectionString;
+
     // Every log entry the server writes, next to its console output, for tests of what gets logged.
     internal LogCapture Logs { get; } = new();
 
@@ -78,7 +81,7 @@ public sealed class BillHolderServer : IAsyncLifetime
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:BillHolder", owner.Database.ConnectionString);
+            builder.UseSetting("ConnectionStrings:BillHolder", owner.RouteToDatabase(owner.Database.ConnectionString));
             builder.UseSetting("Auth:SigningKey", SigningKey);
             foreach (var (key, value) in owner.Settings) builder.UseSetting(key, value);
             builder.ConfigureTestServices(services =>
