@@ -80,13 +80,8 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     [Fact]
     public async Task RemovingAMember_ClosesTheBookForThem_AndStopsTheirPushes()
     {
-        var alice = await server.NewUserAsync("alice");
-        var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
-        await using var aliceHub = await server.ConnectAsync(alice);
-        await using var bobHub = await server.ConnectAsync(bob);
-        await aliceHub.OpenBookAsync(book.Id);
-        await bobHub.OpenBookAsync(book.Id);
+        await using var both = await TwoInOneBookAsync();
+        var (alice, bob, book, aliceHub, bobHub) = both;
         await aliceHub.PresenceUntilAsync(book.Id, alice.Username, bob.Username);
 
         await (await alice.Http.DeleteAsync($"/api/books/{book.Id}/members/{bob.Username}")).ReadJsonAsync(HttpStatusCode.NoContent);
@@ -107,13 +102,8 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     [Fact]
     public async Task AMemberRemovedWhereThisServerCannotSee_StopsReceivingAtTheNextChange()
     {
-        var alice = await server.NewUserAsync("alice");
-        var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
-        await using var aliceHub = await server.ConnectAsync(alice);
-        await using var bobHub = await server.ConnectAsync(bob);
-        await aliceHub.OpenBookAsync(book.Id);
-        await bobHub.OpenBookAsync(book.Id);
+        await using var both = await TwoInOneBookAsync();
+        var (alice, bob, book, aliceHub, bobHub) = both;
 
         // As another server process would: the membership goes, and this process is not told.
         await using (var connection = await server.Database.Connections().OpenAsync(CancellationToken.None))
@@ -133,13 +123,8 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     [Fact]
     public async Task LeavingABook_ClosesItOnlyForTheLeaver()
     {
-        var alice = await server.NewUserAsync("alice");
-        var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
-        await using var aliceHub = await server.ConnectAsync(alice);
-        await using var bobHub = await server.ConnectAsync(bob);
-        await aliceHub.OpenBookAsync(book.Id);
-        await bobHub.OpenBookAsync(book.Id);
+        await using var both = await TwoInOneBookAsync();
+        var (alice, bob, book, aliceHub, bobHub) = both;
 
         await (await bob.Http.DeleteAsync($"/api/books/{book.Id}/members/{bob.Username}")).ReadJsonAsync(HttpStatusCode.NoContent);
 
@@ -172,5 +157,28 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
         await RestSyncAsync(alice, other.Id, NewBill("still-live", other.WalletId, 2));
         var pushed = await bobHub.NextChangeAsync();
         Assert.Equal(other.Id, pushed.GetProperty("bookId").GetInt64());
+    }
+
+    // Alice (owner) and Bob (editor) share a book, each with a connection that has it open.
+    private async Task<Collaborators> TwoInOneBookAsync()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var bob = await server.NewUserAsync("bob");
+        var book = await CreateAsync(alice, bob);
+        var aliceHub = await server.ConnectAsync(alice);
+        var bobHub = await server.ConnectAsync(bob);
+        await aliceHub.OpenBookAsync(book.Id);
+        await bobHub.OpenBookAsync(book.Id);
+        return new Collaborators(alice, bob, book, aliceHub, bobHub);
+    }
+
+    private sealed record Collaborators(UserClient Alice, UserClient Bob, SharedBook Book, TestHubConnection AliceHub, TestHubConnection BobHub)
+        : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await AliceHub.DisposeAsync();
+            await BobHub.DisposeAsync();
+        }
     }
 }
