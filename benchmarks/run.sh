@@ -2,8 +2,9 @@
 # Runs the load tests end to end: private MariaDB, a fresh database, the server in Release with the rate limits
 # raised, every load test in sequence, a summary table; the server is stopped (and the database dropped) on exit.
 # Usage: benchmarks/run.sh [--quick]      (--quick: short durations, to check that everything works)
-# The server runs with the rate limits raised and the book cap at 60,000 records (the 50k-record test books
-# plus their wallets) so that the numbers measure the server, not its limiters.
+# The server runs with the rate limits and the per-user connection cap raised, and the book cap at 60,000
+# records (the 50k-record test books plus their wallets), so that the numbers measure the server, not its
+# limiters.
 # Env: KEEP_DB=1 keeps the bench database, SERVER_LOG_LEVEL (default Warning; Information adds a console line
 #      per request, which costs measurable CPU on 2 cores). The database is the checkout's own (scripts/db.sh).
 set -euo pipefail
@@ -52,7 +53,7 @@ log "starting server on $url (log: $out/server.log)"
   ASPNETCORE_URLS="$url" ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__BillHolder="$conn" \
   Serilog__MinimumLevel__Default="${SERVER_LOG_LEVEL:-Warning}" \
   Sync__RateLimitBurst=1000000 Sync__RateLimitPerSecond=1000000 Sync__MaxRecordsPerBook=60000 \
-  Realtime__InvocationBurst=100000 Realtime__InvocationsPerSecond=100000 \
+  Realtime__InvocationBurst=100000 Realtime__InvocationsPerSecond=100000 Realtime__MaxConnectionsPerUser=10000 \
   exec ./BillHolder.Server
 ) >"$out/server.log" 2>&1 &
 server_pid=$!

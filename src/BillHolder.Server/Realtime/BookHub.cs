@@ -56,7 +56,12 @@ internal sealed class BookHub(
 
     public override Task OnConnectedAsync()
     {
-        subscriptions.Connect(Context.ConnectionId);
+        var max = options.Value.MaxConnectionsPerUser;
+        if (!subscriptions.Connect(Context.ConnectionId, CurrentUser.From(Context.User!).Id, max))
+        {
+            // SignalR closes the connection with this message (and calls no OnDisconnectedAsync for it).
+            throw new HubException($"too_many_connections: a user may hold at most {max} connections; close one first.");
+        }
         outboxes.Open(Context);
         return base.OnConnectedAsync();
     }

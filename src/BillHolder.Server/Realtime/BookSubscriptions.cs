@@ -10,7 +10,8 @@ internal sealed class BookSubscriptions
     private readonly BookLocks _gates = new();
     private readonly Dictionary<long, Dictionary<string, Subscriber>> _books = new();
     private readonly Dictionary<string, HashSet<long>> _byConnection = new();
-    private readonly HashSet<string> _live = new();
+    private readonly Dictionary<string, long> _live = new();
+    private readonly Dictionary<long, int> _connectionsPerUser = new();
 
     internal sealed record Subscriber(string ConnectionId, long UserId, string Username)
     {
@@ -20,9 +21,17 @@ internal sealed class BookSubscriptions
 
     public Task<IDisposable> EnterAsync(long bookId, CancellationToken cancellationToken) => _gates.LockAsync(bookId, cancellationToken);
 
-    public void Connect(string connectionId)
+    // False (and nothing recorded) when the user already has their allowance of connections.
+    public bool Connect(string connectionId, long userId, int maxPerUser)
     {
-        lock (_books) _live.Add(connectionId);
+        lock (_books)
+        {
+            var count = _connectionsPerUser.GetValueOrDefault(userId);
+            if (count >= maxPerUser) return false;
+            _connectionsPerUser[userId] = count + 1;
+            _live[connectionId] = userId;
+            return true;
+        }
     }
 
     // From here on the connection cannot open books (an OpenBook still in flight is refused); returns the
@@ -31,7 +40,7 @@ internal sealed class BookSubscriptions
     {
         lock (_books)
         {
-            _live.Remove(connectionId);
+            if (_live.Remove(connectionId, out var userId) && --_connectionsPerUser[userId] == 0) _connectionsPerUser.Remove(userId);
             return _byConnection.TryGetValue(connectionId, out var books) ? [.. books] : [];
         }
     }
@@ -42,7 +51,7 @@ internal sealed class BookSubscriptions
         lock (_books)
         {
             joined = false;
-            if (!_live.Contains(subscriber.ConnectionId)) return false;
+            if (!_live.ContainsKey(subscriber.ConnectionId)) return false;
             if (!_books.TryGetValue(bookId, out var subscribers)) _books[bookId] = subscribers = new();
             joined = subscribers.Values.All(s => s.UserId != subscriber.UserId);
             subscribers[subscriber.ConnectionId] = subscriber;

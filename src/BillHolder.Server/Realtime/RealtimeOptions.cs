@@ -13,6 +13,10 @@ internal sealed class RealtimeOptions
     [Range(1, 10_000)]
     public int MaxOpenBooksPerConnection { get; set; } = 50;
 
+    // Connections one user may hold at once (each costs the server ~60 KiB): phones, tablets, browser tabs.
+    [Range(1, 10_000)]
+    public int MaxConnectionsPerUser { get; set; } = 20;
+
     // Pushes waiting for one connection; a connection that falls this far behind is closed (it reconnects and
     // catches up with OpenBook(sinceVersion)), so one slow client never holds back a book.
     [Range(1, 100_000)]

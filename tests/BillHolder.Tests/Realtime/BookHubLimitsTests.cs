@@ -11,6 +11,7 @@ public sealed class TightRealtimeServer : IAsyncLifetime
     public const int Burst = 8;
     public const int MaxOpenBooks = 2;
     public const int MaxMessageBytes = 1024;
+    public const int MaxConnections = 3;
 
     public BillHolderServer Server { get; } = new();
 
@@ -20,6 +21,7 @@ public sealed class TightRealtimeServer : IAsyncLifetime
         Server.Settings["Realtime:InvocationsPerSecond"] = "1";
         Server.Settings["Realtime:MaxOpenBooksPerConnection"] = MaxOpenBooks.ToString();
         Server.Settings["Realtime:MaxMessageBytes"] = MaxMessageBytes.ToString();
+        Server.Settings["Realtime:MaxConnectionsPerUser"] = MaxConnections.ToString();
         return Server.InitializeAsync();
     }
 
@@ -82,6 +84,51 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
         await hub.OpenBookAsync(books[1].Id);
         await hub.CloseBookAsync(books[0].Id);
         Assert.Equal(books[2].Id, (await hub.OpenBookAsync(books[2].Id)).GetProperty("bookId").GetInt64());
+    }
+
+    [Fact]
+    public async Task Connections_BeyondTheLimitPerUser_AreClosedWithTooManyConnections()
+    {
+        var owner = await Server.NewUserAsync("owner");
+        var book = await CreateAsync(owner);
+        var open = new List<TestHubConnection>();
+        for (var i = 0; i < TightRealtimeServer.MaxConnections; i++) open.Add(await Server.ConnectAsync(owner));
+
+        var extra = TestHubConnection.Build(Server, owner.Token);
+        var closed = new TaskCompletionSource<Exception?>();
+        extra.Closed += error => { closed.TrySetResult(error); return Task.CompletedTask; };
+        try
+        {
+            await extra.StartAsync();
+        }
+        catch (Exception error)
+        {
+            closed.TrySetResult(error);
+        }
+        var reason = await closed.Task.WaitAsync(TestHubConnection.Patience);
+        Assert.Contains("too_many_connections", reason?.Message);
+
+        // The ones that were there work on; closing one makes room for a new one.
+        Assert.Equal(1, (await open[0].OpenBookAsync(book.Id)).GetProperty("toVersion").GetInt64());
+        await open[^1].DisposeAsync();
+        var deadline = DateTime.UtcNow + TestHubConnection.Patience;
+        TestHubConnection? next = null;
+        while (next is null)
+        {
+            try
+            {
+                next = await Server.ConnectAsync(owner);
+                await next.OpenBookAsync(book.Id);
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                next = null; // the server may not have seen the close yet
+                await Task.Delay(50);
+            }
+        }
+        await next.DisposeAsync();
+        foreach (var connection in open.Take(open.Count - 1)) await connection.DisposeAsync();
+        await extra.DisposeAsync();
     }
 
     [Fact]
