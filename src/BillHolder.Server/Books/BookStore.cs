@@ -17,14 +17,19 @@ internal sealed class BookStore(DbConnectionFactory connections)
 
     private const string SelectBook = $"SELECT {BookColumns} FROM book WHERE id = @BookId";
 
-    public async Task<BookRow?> ReadAsync(long bookId, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        return await ReadAsync(connection, null, bookId, cancellationToken);
-    }
-
     public static Task<BookRow?> ReadAsync(DbConnection connection, DbTransaction? transaction, long bookId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<BookRow>(new CommandDefinition(SelectBook, new { BookId = bookId }, transaction,
+            cancellationToken: cancellationToken));
+
+    private const string SelectHead = """
+        SELECT id AS Id, createdBy AS CreatedBy, createdAt AS CreatedAt, lastEditedBy AS LastEditedBy, lastEditedAt AS LastEditedAt,
+               version AS Version
+        FROM book WHERE id = @BookId
+        """;
+
+    // Who made and last edited the book, and its version: enough to serve it from the parsed-book cache.
+    public static Task<BookHead?> ReadHeadAsync(DbConnection connection, long bookId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<BookHead>(new CommandDefinition(SelectHead, new { BookId = bookId },
             cancellationToken: cancellationToken));
 
     private const string SelectVersion = "SELECT version FROM book WHERE id = @BookId";
@@ -142,6 +147,11 @@ internal sealed class BookStore(DbConnectionFactory connections)
         await using var connection = await connections.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(DeleteBook, new { BookId = bookId }, cancellationToken: cancellationToken)) > 0;
     }
+}
+
+internal sealed record BookHead(long Id, string CreatedBy, long CreatedAt, string LastEditedBy, long LastEditedAt, long Version)
+{
+    public BookHeader Header => new(Id, CreatedBy, CreatedAt, LastEditedBy, LastEditedAt);
 }
 
 internal sealed record BookListItem(long Id, string Name, string Role, long Version);

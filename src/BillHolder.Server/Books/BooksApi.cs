@@ -57,16 +57,15 @@ internal static class BooksApi
         TypedResults.Ok(await books.ListForUserAsync(CurrentUser.From(http.User).Id, cancellationToken));
 
     private static async Task<Results<Ok<BookSnapshot>, ProblemHttpResult>> Get(
-        long bookId, HttpContext http, BookAccess access, BookStore books, CancellationToken cancellationToken)
+        long bookId, HttpContext http, BookAccess access, SyncService sync, CancellationToken cancellationToken)
     {
         if (await access.DenyUnlessAsync(bookId, CurrentUser.From(http.User), BookRole.Viewer, cancellationToken) is { } denied) return denied;
-        var row = await books.ReadAsync(bookId, cancellationToken);
-        return row is null ? Problems.BookNotFound() : TypedResults.Ok(BookSnapshot.From(BookHeader.From(row), BookJson.ReadState(row)));
+        return await sync.SnapshotAsync(bookId, cancellationToken) is { } book ? TypedResults.Ok(book) : Problems.BookNotFound();
     }
 
     // Name and remark travel as a sync, so the version moves and collaborators see the change live.
     private static async Task<Results<Ok<BookSnapshot>, ProblemHttpResult>> Update(
-        long bookId, [FromBody] JsonElement body, HttpContext http, SyncService sync, BookStore books, CancellationToken cancellationToken)
+        long bookId, [FromBody] JsonElement body, HttpContext http, SyncService sync, CancellationToken cancellationToken)
     {
         var (meta, errors) = BookMetaParser.Parse(body);
         if (meta is null) return Problems.Validation(errors);
@@ -74,8 +73,7 @@ internal static class BooksApi
         var request = new SyncRequest($"patch-{Guid.NewGuid():N}", null, meta, SyncChanges.None);
         var reply = await sync.SyncAsync(bookId, CurrentUser.From(http.User), request, originConnectionId: null, cancellationToken);
         if (reply is SyncReply.Failed failed) return failed.Failure.ToProblem();
-        var row = await books.ReadAsync(bookId, cancellationToken);
-        return row is null ? Problems.BookNotFound() : TypedResults.Ok(BookSnapshot.From(BookHeader.From(row), BookJson.ReadState(row)));
+        return await sync.SnapshotAsync(bookId, cancellationToken) is { } book ? TypedResults.Ok(book) : Problems.BookNotFound();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(

@@ -97,7 +97,8 @@ internal static class SyncApi
         long bookId, HttpContext http, BookAccess access, SyncService sync, CancellationToken cancellationToken)
     {
         if (await access.DenyUnlessAsync(bookId, CurrentUser.From(http.User), BookRole.Viewer, cancellationToken) is { } denied) return denied;
-        var book = await sync.LoadAsync(bookId, cancellationToken);
+        // Straight from the database, not the cache: this endpoint exists to check what is stored.
+        var book = await sync.StoredAsync(bookId, cancellationToken);
         if (book is null) return Problems.BookNotFound();
         var names = book.Wallets.ToDictionary(w => w.Key, w => w.Value.Name);
         var wallets = BookBalances.Recompute(book)

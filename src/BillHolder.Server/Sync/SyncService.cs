@@ -128,11 +128,26 @@ internal sealed class SyncService(
         return new SyncReply.Done(new SyncResult(bookId, "", state.Version, false, ToDto(IdMap.Empty), [], changes), false);
     }
 
-    public async Task<BookState?> LoadAsync(long bookId, CancellationToken cancellationToken)
+    public async Task<BookState?> StoredAsync(long bookId, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
         var row = await BookStore.ReadAsync(connection, null, bookId, cancellationToken);
         return row is null ? null : BookJson.ReadState(row);
+    }
+
+    // The book as it stands, from the parsed-book cache when it holds the current version.
+    public async Task<BookSnapshot?> SnapshotAsync(long bookId, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var head = await BookStore.ReadHeadAsync(connection, bookId, cancellationToken);
+        if (head is null) return null;
+        if (cache.Get(bookId, head.Version) is { } cached) return BookSnapshot.From(head.Header, cached);
+
+        var row = await BookStore.ReadAsync(connection, null, bookId, cancellationToken);
+        if (row is null) return null;
+        var state = BookJson.ReadState(row);
+        cache.Set(bookId, state);
+        return BookSnapshot.From(BookHeader.From(row), state);
     }
 
     private async Task<BookState> LoadAsync(DbConnection connection, DbTransaction transaction, long bookId, CancellationToken cancellationToken)
