@@ -59,20 +59,26 @@ internal static partial class AuthApi
                 "Too many failed logins; try again later.");
         }
 
-        var user = await users.FindByUsernameAsync(body.Username, cancellationToken);
-        // An unknown user costs the same hash check as a known one, so timing does not reveal who exists.
-        var verdict = hasher.VerifyHashedPassword(user ?? UnknownUser, user?.PasswordHash ?? UnknownUserHash.Value, body.Password);
-        if (user is null || verdict == PasswordVerificationResult.Failed)
+        bool? passwordRight = null;
+        try
         {
-            return InvalidCredentials();
-        }
+            var user = await users.FindByUsernameAsync(body.Username, cancellationToken);
+            // An unknown user costs the same hash check as a known one, so timing does not reveal who exists.
+            var verdict = hasher.VerifyHashedPassword(user ?? UnknownUser, user?.PasswordHash ?? UnknownUserHash.Value, body.Password);
+            passwordRight = user is not null && verdict != PasswordVerificationResult.Failed;
+            if (user is null || !passwordRight.Value) return InvalidCredentials();
 
-        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            await users.UpdatePasswordHashAsync(user.Id, hasher.HashPassword(user, body.Password), cancellationToken);
+            if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+            {
+                await users.UpdatePasswordHashAsync(user.Id, hasher.HashPassword(user, body.Password), cancellationToken);
+            }
+            return TypedResults.Ok(tokens.Issue(user.Id, user.Username));
         }
-        throttle.Succeeded(body.Username, address);
-        return TypedResults.Ok(tokens.Issue(user.Id, user.Username));
+        finally
+        {
+            // Only a wrong password counts: an outage or a client hanging up must not lock anyone out.
+            if (passwordRight != false) throttle.GiveBack(body.Username, address, succeeded: passwordRight == true);
+        }
     }
 
     private static readonly UserRecord UnknownUser = new(0, "", "");

@@ -30,24 +30,27 @@ internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider 
                 if (_attempts.TryGetValue(key, out var w) && w.Ends > now && w.Count >= limit) return w.Ends - now;
             }
             var length = TimeSpan.FromSeconds(settings.FailedLoginWindowSeconds);
-            // Under a flood of distinct keys the table stays bounded: new keys wait for the next prune.
-            if (_attempts.Count > MaxTrackedKeys && keys.Any(k => !_attempts.ContainsKey(k.Key))) return _nextPrune - now;
             foreach (var (key, _) in keys)
             {
-                _attempts[key] = _attempts.TryGetValue(key, out var w) && w.Ends > now ? w with { Count = w.Count + 1 } : new Window(now + length, 1);
+                if (_attempts.TryGetValue(key, out var w) && w.Ends > now) _attempts[key] = w with { Count = w.Count + 1 };
+                // Under a flood of distinct keys the table stays bounded: a new key is not tracked (the others
+                // still are) rather than turning every ordinary login away.
+                else if (_attempts.Count < MaxTrackedKeys) _attempts[key] = new Window(now + length, 1);
             }
             return null;
         }
     }
 
-    public void Succeeded(string username, string? address)
+    // The attempt did not fail on its password (it succeeded, or the database or the client broke off): it
+    // does not count against anyone.
+    public void GiveBack(string username, string? address, bool succeeded)
     {
         lock (_attempts)
         {
             foreach (var (key, _) in Keys(username, address, 0))
             {
                 if (!_attempts.TryGetValue(key, out var w)) continue;
-                if (key.StartsWith("p:", StringComparison.Ordinal) || w.Count <= 1) _attempts.Remove(key);
+                if ((succeeded && key.StartsWith("p:", StringComparison.Ordinal)) || w.Count <= 1) _attempts.Remove(key);
                 else _attempts[key] = w with { Count = w.Count - 1 };
             }
         }

@@ -82,7 +82,8 @@ internal static class BooksApi
     {
         var user = CurrentUser.From(http.User);
         if (await access.DenyUnlessAsync(bookId, user, BookRole.Owner, cancellationToken) is { } denied) return denied;
-        // Under the book's lock, so a sync finishing meanwhile cannot put the book back into the cache.
+        // Under the book's lock, so a sync finishing meanwhile cannot put the book back into the cache (a read
+        // still may; such an entry is never served, as every lookup checks the row first, and ages out).
         using (await locks.LockAsync(bookId, cancellationToken))
         {
             if (!await books.DeleteAsync(bookId, cancellationToken)) return Problems.BookNotFound();

@@ -70,16 +70,17 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutb
     private async Task DeliverAsync(long bookId, Push push)
     {
         // Membership is read again for every change: a member removed through another server process (which
-        // could not tell this one) stops receiving the book here all the same.
-        var memberIds = push is ChangesPush ? await members.UserIdsAsync(bookId, CancellationToken.None) : null;
+        // could not tell this one) stops receiving the book here all the same. Books nobody has open here
+        // need no read: whoever opens one later gets this change in the OpenBook answer.
+        var memberIds = push is ChangesPush && subscriptions.Tracks(bookId) ? await MembersOrNullAsync(bookId) : null;
         using var gate = await subscriptions.EnterAsync(bookId, CancellationToken.None);
         var subscribers = subscriptions.Snapshot(bookId);
         switch (push)
         {
             case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
-                var gone = subscribers.Where(s => !memberIds!.Contains(s.UserId)).ToList();
+                var gone = memberIds is null ? [] : subscribers.Where(s => !memberIds.Contains(s.UserId)).ToList();
                 // A book always has an owner, so no members at all means it was deleted.
-                Close(bookId, gone, memberIds!.Count == 0 ? BookClosedReasons.BookDeleted : BookClosedReasons.MembershipRemoved);
+                Close(bookId, gone, memberIds is { Count: 0 } ? BookClosedReasons.BookDeleted : BookClosedReasons.MembershipRemoved);
                 foreach (var s in subscribers.Except(gone))
                 {
                     if (s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion) outboxes.TrySend(s.ConnectionId, c => c.BookChanged(changes));
@@ -93,6 +94,21 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutb
             case ClosePush { UserId: var userId, Reason: var reason }:
                 Close(bookId, [.. subscribers.Where(s => userId is null || s.UserId == userId)], reason);
                 break;
+        }
+    }
+
+    // Null when the read fails: the push then goes to the current subscribers (removals made through this
+    // process have closed theirs already) rather than to nobody.
+    private async Task<HashSet<long>?> MembersOrNullAsync(long bookId)
+    {
+        try
+        {
+            return await members.UserIdsAsync(bookId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not re-read the members of book {BookId} before a push; pushing to its current subscribers", bookId);
+            return null;
         }
     }
 

@@ -19,7 +19,7 @@ internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, 
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         }));
-        _outboxes[connection.ConnectionId] = outbox;
+        if (!_outboxes.TryAdd(connection.ConnectionId, outbox)) throw new InvalidOperationException($"Connection {connection.ConnectionId} opened twice.");
         _ = Task.Run(() => PumpAsync(outbox));
     }
 
@@ -33,6 +33,8 @@ internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, 
     {
         if (!_outboxes.TryGetValue(connectionId, out var outbox)) return false;
         if (outbox.Queue.Writer.TryWrite(push)) return true;
+        // Closed meanwhile (the connection is going away): nothing to report.
+        if (!_outboxes.TryGetValue(connectionId, out var current) || !ReferenceEquals(current, outbox)) return false;
         logger.LogWarning("Closing connection {ConnectionId} of {Username}: {Capacity} pushes waiting, it does not keep up",
             connectionId, outbox.Connection.User?.FindFirst(Accounts.CurrentUser.NameClaim)?.Value, options.Value.OutboxCapacity);
         Close(connectionId);

@@ -8,7 +8,8 @@ namespace BillHolder.Server.Realtime;
 
 // Every hub call passes here: a token bucket per user (over all their connections), so one client cannot
 // starve a book or the server; and database trouble answered with the same code REST uses.
-internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> options) : IHubFilter, IDisposable
+internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> options, ILogger<InvocationRateLimitFilter> logger)
+    : IHubFilter, IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(user =>
         RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
@@ -34,6 +35,8 @@ internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> option
         }
         catch (Exception ex) when (ex is DbException or TimeoutException)
         {
+            // As REST does: the client hears "try again", the operator gets the real cause.
+            logger.LogWarning(ex, "Database error in hub call {Method}", context.HubMethodName);
             throw new HubException("database_unavailable: the database is unavailable; try again shortly.");
         }
     }

@@ -50,9 +50,10 @@ internal static class ErrorHandling
     {
         var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BillHolder.Errors");
-        if (http.RequestAborted.IsCancellationRequested)
+        if (http.RequestAborted.IsCancellationRequested && exception is OperationCanceledException or IOException)
         {
-            // The client hung up; nobody reads an answer, and it is not our error.
+            // The client hung up and the work stopped because of it: nobody reads an answer, and it is not our error.
+            // Anything else thrown meanwhile is a real error and is logged below.
             logger.LogInformation("Client closed {Method} {Path} before the answer", http.Request.Method, http.Request.Path.Value);
             http.Response.StatusCode = 499;
             return;
