@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Data.Common;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Sync;
@@ -83,26 +84,16 @@ internal sealed class BookStore(DbConnectionFactory connections)
             after.NextIncomeId,
         });
         var sql = new System.Text.StringBuilder(UpdateBookHead);
-        if (!ReferenceEquals(before.Wallets, after.Wallets))
+        void SetIfChanged<T>(object beforeRecords, ImmutableSortedDictionary<long, T> afterRecords, string fragment, string name)
         {
-            sql.Append(SetWallets);
-            parameters.Add("Wallets", BookJson.Write(after.Wallets.Values));
+            if (ReferenceEquals(beforeRecords, afterRecords)) return;
+            sql.Append(fragment);
+            parameters.Add(name, BookJson.Write(afterRecords.Values));
         }
-        if (!ReferenceEquals(before.Bills, after.Bills))
-        {
-            sql.Append(SetBills);
-            parameters.Add("Bills", BookJson.Write(after.Bills.Values));
-        }
-        if (!ReferenceEquals(before.Transfers, after.Transfers))
-        {
-            sql.Append(SetTransfers);
-            parameters.Add("Transfers", BookJson.Write(after.Transfers.Values));
-        }
-        if (!ReferenceEquals(before.Incomes, after.Incomes))
-        {
-            sql.Append(SetIncomes);
-            parameters.Add("Incomes", BookJson.Write(after.Incomes.Values));
-        }
+        SetIfChanged(before.Wallets, after.Wallets, SetWallets, "Wallets");
+        SetIfChanged(before.Bills, after.Bills, SetBills, "Bills");
+        SetIfChanged(before.Transfers, after.Transfers, SetTransfers, "Transfers");
+        SetIfChanged(before.Incomes, after.Incomes, SetIncomes, "Incomes");
         sql.Append(WhereBook);
         return connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
     }

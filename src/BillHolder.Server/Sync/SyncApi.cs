@@ -107,7 +107,7 @@ internal static class SyncApi
         return TypedResults.Ok(new ConsistencyReport(bookId, book.Version, wallets.All(w => w.Ok), wallets));
     }
 
-    internal static Results<Ok<SyncResult>, ProblemHttpResult> ToResult(SyncReply reply) => reply switch
+    private static Results<Ok<SyncResult>, ProblemHttpResult> ToResult(SyncReply reply) => reply switch
     {
         SyncReply.Done done => TypedResults.Ok(done.Result),
         SyncReply.Failed failed => failed.Failure.ToProblem(),

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BillHolder.Server.Infrastructure.Errors;
 
 namespace BillHolder.Server.Sync;
 
@@ -14,7 +15,7 @@ internal static class SyncEngine
 
         if (DuplicateIds(changes) is { } duplicates)
         {
-            return new SyncOutcome.Rejected(SyncErrorCodes.ValidationFailed,
+            return new SyncOutcome.Rejected(ErrorCodes.ValidationFailed,
                 "A record id appears twice in one collection.", duplicates, null);
         }
 
@@ -45,7 +46,7 @@ internal static class SyncEngine
         CollectUnknownWallets(incomes, changes.Incomes, WalletExistsAfter, unknown);
         if (unknown.Count > 0)
         {
-            return new SyncOutcome.Rejected(SyncErrorCodes.UnknownWallet,
+            return new SyncOutcome.Rejected(ErrorCodes.UnknownWallet,
                 "Records refer to wallets that do not exist after this sync.", unknown, null);
         }
 
@@ -56,7 +57,7 @@ internal static class SyncEngine
                 .Concat(ReferencesTo(deleted, incomes)).ToList();
             if (inUse.Count > 0)
             {
-                return new SyncOutcome.Rejected(SyncErrorCodes.WalletInUse,
+                return new SyncOutcome.Rejected(ErrorCodes.WalletInUse,
                     "Deleted wallets are still used by other records.", null, inUse);
             }
         }
@@ -84,7 +85,7 @@ internal static class SyncEngine
 
         if (overflow.Count > 0)
         {
-            return new SyncOutcome.Rejected(SyncErrorCodes.ValidationFailed, "A wallet balance would overflow.",
+            return new SyncOutcome.Rejected(ErrorCodes.ValidationFailed, "A wallet balance would overflow.",
                 new Dictionary<string, string[]> { ["wallets"] = overflow.ToArray() }, null);
         }
 

@@ -51,10 +51,3 @@ internal sealed record AppliedChanges(CollectionChanges<Wallet> Wallets, Collect
 
     public bool Any => BookMetaChanged || Wallets.Any || Bills.Any || Transfers.Any || Incomes.Any;
 }
-
-internal static class SyncErrorCodes
-{
-    public const string ValidationFailed = "validation_failed";
-    public const string UnknownWallet = "unknown_wallet";
-    public const string WalletInUse = "wallet_in_use";
-}
