@@ -6,7 +6,6 @@ using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Http;
 using BillHolder.Server.Infrastructure.Logging;
 using BillHolder.Server.Realtime;
-using BillHolder.Server.Sync;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,7 +14,6 @@ builder.AddErrorHandling();
 builder.AddDatabase();
 builder.AddAccounts();
 builder.AddBooks();
-builder.AddSync();
 builder.AddRealtime();
 
 var app = builder.Build();
@@ -32,7 +30,6 @@ app.UseRateLimiter();
 app.MapHealth();
 app.MapAccounts();
 app.MapBooks();
-app.MapSync();
 app.MapRealtime();
 
 app.Run();

@@ -26,14 +26,14 @@ internal static partial class AuthApi
         ILogger<UserStore> logger, CancellationToken cancellationToken)
     {
         var errors = Validate(body);
-        if (errors.Count > 0) return Problems.Validation(errors);
+        if (errors.Count > 0) return ApiError.Validation(errors).ToProblem();
 
         var username = body.Username!;
         var hash = hasher.HashPassword(new UserRecord(0, username, ""), body.Password!);
         var user = await users.CreateAsync(username, hash, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         if (user is null)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.UsernameTaken, $"The username '{username}' is taken.");
+            return new ApiError(StatusCodes.Status409Conflict, ErrorCodes.UsernameTaken, $"The username '{username}' is taken.").ToProblem();
         }
         logger.LogInformation("Registered user {UserId} {Username}", user.Id, user.Username);
         return TypedResults.Created("/api/me", new UserDto(user.Id, user.Username));
@@ -55,8 +55,8 @@ internal static partial class AuthApi
         if (throttle.TryBegin(body.Username, address) is { } wait)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
-            return Problems.Create(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
-                "Too many failed logins; try again later.");
+            return new ApiError(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
+                "Too many failed logins; try again later.").ToProblem();
         }
 
         bool? passwordRight = null;
@@ -94,7 +94,7 @@ internal static partial class AuthApi
 
     // One answer for an unknown user and a wrong password, so usernames cannot be probed.
     private static ProblemHttpResult InvalidCredentials() =>
-        Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.InvalidCredentials, "Wrong username or password.");
+        new ApiError(StatusCodes.Status401Unauthorized, ErrorCodes.InvalidCredentials, "Wrong username or password.").ToProblem();
 
     private static Dictionary<string, string[]> Validate(Credentials body)
     {

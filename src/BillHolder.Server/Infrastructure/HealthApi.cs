@@ -36,7 +36,7 @@ internal static class HealthApi
     }
 
     private static ProblemHttpResult Unavailable(string detail) =>
-        Problems.Create(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, detail);
+        new ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, detail).ToProblem();
 
     internal sealed record HealthStatus(string Status);
 }

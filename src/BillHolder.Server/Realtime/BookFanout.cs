@@ -1,12 +1,14 @@
-using BillHolder.Server.Sync;
 using BillHolder.Server.Books;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Storage;
 
 namespace BillHolder.Server.Realtime;
 
-// Pushes to the connections that have a book open. Each book has its own ordered queue drained by one worker,
+// Books' events become pushes to the connections that have a book open. Each book has its own ordered queue drained by one worker,
 // so pushes leave in version order and a sync never waits; the worker only hands pushes to per-connection
 // outboxes, so no client, however slow, holds back a book.
 internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutboxes outboxes, MemberStore members, ILogger<BookFanout> logger)
+    : IBookEvents
 {
     private readonly Dictionary<long, Queue<Push>> _queues = new();
 
@@ -19,7 +21,7 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutb
     // UserId null closes the book for everyone (it was deleted).
     private sealed record ClosePush(long? UserId, string Reason) : Push;
 
-    public void Publish(ChangeSet changes, string? originConnectionId) => Enqueue(changes.BookId, new ChangesPush(changes, originConnectionId));
+    public void BookChanged(ChangeSet changes, string? origin) => Enqueue(changes.BookId, new ChangesPush(changes, origin));
 
     public void PresenceChanged(long bookId) => Enqueue(bookId, new PresencePush());
 

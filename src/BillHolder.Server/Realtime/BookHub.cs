@@ -1,17 +1,20 @@
 using System.Text.Json;
 using BillHolder.Server.Accounts;
-using BillHolder.Server.Sync;
+using BillHolder.Server.Books;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Parsing;
+using BillHolder.Server.Infrastructure.Errors;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Realtime;
 
-// Thin: authorize, call the services, return. Errors are HubExceptions whose message starts with the REST code.
+// Thin: authorize, call the services, return. Errors are ApiErrors thrown as HubExceptions (message starts with the code).
 [Authorize]
 internal sealed class BookHub(
-    SyncService sync,
-    SyncRequests requests,
+    BookService books,
+    SyncParser parser,
     BookSubscriptions subscriptions,
     BookFanout fanout,
     ConnectionOutboxes outboxes,
@@ -22,7 +25,7 @@ internal sealed class BookHub(
         var maxOpen = options.Value.MaxOpenBooksPerConnection;
         if (!subscriptions.CanOpen(Context.ConnectionId, bookId, maxOpen))
         {
-            throw new HubException($"too_many_books: a connection may have at most {maxOpen} books open.");
+            throw new HubException($"{ErrorCodes.TooManyBooks}: a connection may have at most {maxOpen} books open.");
         }
 
         var user = CurrentUser.From(Context.User!);
@@ -31,7 +34,7 @@ internal sealed class BookHub(
         // Under the book's gate no push is delivered, so nothing slips between this answer and the first push.
         using (await subscriptions.EnterAsync(bookId, Context.ConnectionAborted))
         {
-            changes = Unwrap(await sync.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted)).Changes!;
+            changes = Unwrap(await books.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted));
             var subscriber = new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username) { OpenedAtVersion = changes.ToVersion };
             // Refused when the connection dropped meanwhile: nobody would ever remove it.
             subscriptions.TryAdd(bookId, subscriber, out joined);
@@ -47,11 +50,8 @@ internal sealed class BookHub(
 
     public async Task<SyncResult> Sync(long bookId, JsonElement request)
     {
-        var user = CurrentUser.From(Context.User!);
-        var parsed = requests.Parse(request, idempotencyKey: null);
-        if (parsed.Failure is not null) throw ToHubException(parsed.Failure);
-        var reply = await sync.SyncAsync(bookId, user, parsed.Request!, Context.ConnectionId, Context.ConnectionAborted);
-        return Unwrap(reply);
+        var parsed = Unwrap(parser.ParseSync(request, idempotencyKey: null));
+        return Unwrap(await books.SyncAsync(bookId, CurrentUser.From(Context.User!), parsed, Context.ConnectionId, Context.ConnectionAborted));
     }
 
     public override Task OnConnectedAsync()
@@ -60,7 +60,7 @@ internal sealed class BookHub(
         if (!subscriptions.Connect(Context.ConnectionId, CurrentUser.From(Context.User!).Id, max))
         {
             // SignalR closes the connection with this message (and calls no OnDisconnectedAsync for it).
-            throw new HubException($"too_many_connections: a user may hold at most {max} connections; close one first.");
+            throw new HubException($"{ErrorCodes.TooManyConnections}: a user may hold at most {max} connections; close one first.");
         }
         outboxes.Open(Context);
         return base.OnConnectedAsync();
@@ -85,18 +85,5 @@ internal sealed class BookHub(
         }
     }
 
-    private static SyncResult Unwrap(SyncReply reply) => reply switch
-    {
-        SyncReply.Done done => done.Result,
-        SyncReply.Failed failed => throw ToHubException(failed.Failure),
-        _ => throw new InvalidOperationException(),
-    };
-
-    // "code: detail", then the details a client needs (errors, version, references) as JSON.
-    internal static HubException ToHubException(SyncFailure failure)
-    {
-        var message = $"{failure.Code}: {failure.Detail}";
-        if (failure.Extensions.Count > 0) message += " " + JsonSerializer.Serialize(failure.Extensions, JsonSerializerOptions.Web);
-        return new HubException(message);
-    }
+    private static T Unwrap<T>(Result<T> result) => result.IsOk ? result.Value : throw result.Error.ToHubException();
 }

@@ -1,4 +1,4 @@
-using BillHolder.Server.Sync;
+using BillHolder.Server.Infrastructure;
 
 namespace BillHolder.Server.Realtime;
 
@@ -7,7 +7,7 @@ namespace BillHolder.Server.Realtime;
 // so a push and an OpenBook answer never interleave. A book's entry disappears with its last subscriber.
 internal sealed class BookSubscriptions
 {
-    private readonly BookLocks _gates = new();
+    private readonly KeyedLock<long> _gates = new();
     private readonly Dictionary<long, Dictionary<string, Subscriber>> _books = new();
     private readonly Dictionary<string, HashSet<long>> _byConnection = new();
     private readonly Dictionary<string, long> _live = new();

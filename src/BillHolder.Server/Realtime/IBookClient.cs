@@ -1,4 +1,4 @@
-using BillHolder.Server.Sync;
+using BillHolder.Server.Books.Engine;
 
 namespace BillHolder.Server.Realtime;
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.RateLimiting;
 using BillHolder.Server.Accounts;
+using BillHolder.Server.Infrastructure.Errors;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +28,7 @@ internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> option
         using var lease = _limiter.AttemptAcquire(user);
         if (!lease.IsAcquired)
         {
-            throw new HubException($"rate_limited: at most {options.Value.InvocationsPerSecond} calls per second per user; slow down.");
+            throw new HubException($"{ErrorCodes.RateLimited}: at most {options.Value.InvocationsPerSecond} calls per second per user; slow down.");
         }
         try
         {
@@ -37,7 +38,7 @@ internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> option
         {
             // As REST does: the client hears "try again", the operator gets the real cause.
             logger.LogWarning(ex, "Database error in hub call {Method}", context.HubMethodName);
-            throw new HubException("database_unavailable: the database is unavailable; try again shortly.");
+            throw new HubException($"{ErrorCodes.DatabaseUnavailable}: the database is unavailable; try again shortly.");
         }
     }
 

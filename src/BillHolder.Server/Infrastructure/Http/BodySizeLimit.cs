@@ -19,8 +19,8 @@ internal static class BodySizeLimitExtensions
         var limit = http.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>()?.Bytes ?? DefaultBytes;
         if (http.Request.ContentLength > limit)
         {
-            await Problems.Create(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
-                $"The request body is larger than this endpoint accepts ({limit} bytes).").ExecuteAsync(http);
+            await new ApiError(StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge,
+                $"The request body is larger than this endpoint accepts ({limit} bytes).").ToProblem().ExecuteAsync(http);
             return;
         }
         // Chunked bodies have no length up front; the server stops reading them at the limit.

@@ -1,0 +1,98 @@
+using System.Threading.RateLimiting;
+using BillHolder.Server.Accounts;
+using BillHolder.Server.Books.Parsing;
+using BillHolder.Server.Books.Storage;
+using BillHolder.Server.Infrastructure;
+using BillHolder.Server.Infrastructure.Http;
+using Microsoft.Extensions.Options;
+
+namespace BillHolder.Server.Books;
+
+// The book feature: books, their members and their sync are one aggregate. This file is its whole route
+// table, with who may call each route; handlers live in BooksApi, MembersApi and SyncApi.
+internal static class BooksModule
+{
+    public const string WriteRateLimit = "book-writes";
+
+    public static IEndpointRouteBuilder MapBooks(this IEndpointRouteBuilder app)
+    {
+        var maxBody = app.ServiceProvider.GetRequiredService<IOptions<SyncOptions>>().Value.MaxSyncBodyBytes;
+        var books = app.MapGroup("/api/books").RequireAuthorization();
+        // Creating and renaming books write like syncs do, so they share the per-user sync rate limit.
+        books.MapPost("/", BooksApi.Create).WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit);
+        books.MapGet("/", BooksApi.List);
+
+        var book = books.MapGroup("/{bookId:long}");
+        book.MapGet("/", BooksApi.Get).RequireBookRole(BookRole.Viewer);
+        book.MapPatch("/", BooksApi.Update).RequireBookRole(BookRole.Editor, checkedByService: true).RequireRateLimiting(WriteRateLimit);
+        book.MapDelete("/", BooksApi.Delete).RequireBookRole(BookRole.Owner, checkedByService: true);
+
+        book.MapGet("/members", MembersApi.List).RequireBookRole(BookRole.Viewer);
+        book.MapPut("/members/{username}", MembersApi.Put).RequireBookRole(BookRole.Owner);
+        // Owners remove anyone; any member may remove themselves (leave the book): the handler tells which.
+        book.MapDelete("/members/{username}", MembersApi.Remove).RequireBookRole(BookRole.Viewer);
+
+        book.MapPost("/sync", SyncApi.Sync).RequireBookRole(BookRole.Editor, checkedByService: true)
+            .WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit);
+        book.MapGet("/changes", SyncApi.Changes).RequireBookRole(BookRole.Viewer, checkedByService: true);
+        book.MapGet("/history", SyncApi.History).RequireBookRole(BookRole.Viewer);
+        book.MapGet("/consistency", SyncApi.Consistency).RequireBookRole(BookRole.Viewer);
+        return app;
+    }
+
+    public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SyncOptions>()
+            .BindConfiguration(SyncOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<KeyedLock<long>>();
+        builder.Services.AddSingleton<BookStateCache>();
+        builder.Services.AddSingleton<BookStore>();
+        builder.Services.AddSingleton<MemberStore>();
+        builder.Services.AddSingleton<ChangeLogStore>();
+        builder.Services.AddSingleton<ReceiptStore>();
+        builder.Services.AddSingleton<BookAccess>();
+        builder.Services.AddSingleton<SyncParser>();
+        builder.Services.AddSingleton<BookService>();
+        builder.Services.AddHostedService<LogPruner>();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Per user: a burst for an app coming back online, then a steady rate.
+            limiter.AddPolicy(WriteRateLimit, http =>
+            {
+                var settings = http.RequestServices.GetRequiredService<IOptions<SyncOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter(
+                    http.User.FindFirst(CurrentUser.IdClaim)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                    _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = settings.RateLimitBurst,
+                        TokensPerPeriod = settings.RateLimitPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                    });
+            });
+        });
+        return builder;
+    }
+
+    // "Who may call this" in the route table. Routes whose service reads the caller's role inside its own
+    // transaction (in the same round trip as the book row lock) record the requirement without checking it twice.
+    private static RouteHandlerBuilder RequireBookRole(this RouteHandlerBuilder route, BookRole role, bool checkedByService = false)
+    {
+        route.WithMetadata(new BookRoleRequirement(role, checkedByService));
+        if (checkedByService) return route;
+        return route.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var bookId = long.Parse((string)http.Request.RouteValues["bookId"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var access = http.RequestServices.GetRequiredService<BookAccess>();
+            var denied = await access.CheckAsync(bookId, CurrentUser.From(http.User).Id, role, http.RequestAborted);
+            return denied is null ? await next(context) : denied.ToProblem();
+        });
+    }
+}
+
+// Endpoint metadata: the least book role a route needs.
+internal sealed record BookRoleRequirement(BookRole Role, bool CheckedByService);

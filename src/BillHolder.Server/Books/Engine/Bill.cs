@@ -1,0 +1,35 @@
+namespace BillHolder.Server.Books.Engine;
+
+// An expense paid from a wallet.
+internal sealed record Bill(long Id, long WalletId, long Amount, long Date, string? Category, string? Remark,
+    long CreatedAt, long LastEditedAt, long Version, string CreatedBy, string LastEditedBy)
+    : ISyncedRecord<Bill, BillInput>
+{
+    public int Status => 0;
+
+    public static Collection Collection => Collection.Bills;
+
+    public static Bill Create(long id, BillInput input, Func<long, long> resolveWallet) =>
+        new Bill(id, 0, 0, 0, null, null, 0, 0, 0, "", "").WithClientFields(input, resolveWallet);
+
+    public Bill WithClientFields(BillInput input, Func<long, long> resolveWallet) => this with
+    {
+        WalletId = resolveWallet(input.WalletId), Amount = input.Amount, Date = input.Date,
+        Category = input.Category, Remark = input.Remark,
+    };
+
+    public Bill WithCreation(string user, long at) => this with { CreatedBy = user, CreatedAt = at };
+
+    public Bill WithEdit(string user, long at, long version) =>
+        this with { LastEditedBy = user, LastEditedAt = at, Version = version };
+
+    public IEnumerable<long> WalletIds() => [WalletId];
+}
+
+internal sealed record BillInput(long Id, RecordStatus Status, long WalletId, long Amount, long Date, string? Category,
+    string? Remark, long? CreatedAt, long? LastEditedAt) : IRecordInput
+{
+    public static BillInput IdOnly(long id, RecordStatus status) => new(id, status, 0, 0, 0, null, null, null, null);
+
+    public IEnumerable<(string Field, long WalletId)> WalletReferences() => [("walletId", WalletId)];
+}

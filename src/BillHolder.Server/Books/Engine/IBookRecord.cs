@@ -1,0 +1,43 @@
+namespace BillHolder.Server.Books.Engine;
+
+// A stored record. Stored records are immutable; clients always see them as synchronized (status 0).
+internal interface IBookRecord
+{
+    long Id { get; }
+
+    long Version { get; }
+
+    IEnumerable<long> WalletIds();
+}
+
+// How a stored record kind takes its client fields from its input. Audit fields (created/edited by/at,
+// version) are never touched by Create/WithClientFields: the engine stamps them separately, which lets
+// "modify with identical fields" be detected by plain record equality. Methods, not properties, so the
+// records' JSON is unaffected.
+internal interface ISyncedRecord<TSelf, TInput> : IBookRecord
+    where TSelf : ISyncedRecord<TSelf, TInput>
+    where TInput : IRecordInput
+{
+    static abstract Collection Collection { get; }
+
+    static abstract TSelf Create(long id, TInput input, Func<long, long> resolveWallet);
+
+    TSelf WithClientFields(TInput input, Func<long, long> resolveWallet);
+
+    TSelf WithCreation(string user, long at);
+
+    TSelf WithEdit(string user, long at, long version);
+}
+
+// What a client sent for one record, already validated by the parser. For Synchronized and Deleted records
+// only Id and Status are meaningful; the other fields hold defaults.
+internal interface IRecordInput
+{
+    long Id { get; }
+    RecordStatus Status { get; }
+    long? CreatedAt { get; }
+    long? LastEditedAt { get; }
+
+    // Raw wallet references as sent (possibly provisional ids), with the field name for error paths.
+    IEnumerable<(string Field, long WalletId)> WalletReferences();
+}

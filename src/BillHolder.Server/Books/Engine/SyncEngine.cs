@@ -1,0 +1,223 @@
+using System.Collections.Immutable;
+using BillHolder.Server.Infrastructure.Errors;
+
+namespace BillHolder.Server.Books.Engine;
+
+// The sync rules: a validated request applied to a book, all or nothing. Pure and synchronous; storage,
+// locking and transport wrap it. Rule numbers are those of the README's "A sync" section.
+internal static class SyncEngine
+{
+    public static readonly ByCollection<IReadOnlyDictionary<long, long>> NoIds = ByCollection<IReadOnlyDictionary<long, long>>.Of(_ => new Dictionary<long, long>());
+
+    public static SyncOutcome Apply(BookState book, SyncRequest request, string username, long nowMs)
+    {
+        var changes = request.Changes;
+        // Only used if something changes; otherwise the original book is returned as is.
+        var stamp = new Stamp(username, nowMs, book.Version + 1);
+
+        if (DuplicateIds(changes) is { } duplicates)
+        {
+            return new SyncOutcome.Rejected(ErrorCodes.ValidationFailed,
+                "A record id appears twice in one collection.", duplicates, null);
+        }
+
+        // Rule 3: ids come from per-book counters that only move forward, so deleted ids are never reused.
+        // Rule 4: new wallets get their ids before anything else, so every wallet reference in the request
+        // (new or modified records) resolves in exactly one lookup: a provisional id of a wallet created
+        // here means that wallet, any other value means an existing wallet. Never remapped twice.
+        var newIds = changes.All.Select((collection, inputs) => AssignIds(inputs, book.NextIds[collection]));
+        var walletIds = newIds.Wallets;
+        long ResolveWallet(long id) => walletIds.TryGetValue(id, out var serverId) ? serverId : id;
+
+        var skipped = new List<SkippedRecord>();
+        var wallets = ApplyCollection(book.Wallets, changes.Wallets, walletIds, ResolveWallet, stamp, skipped);
+        var bills = ApplyCollection(book.Bills, changes.Bills, newIds.Bills, ResolveWallet, stamp, skipped);
+        var transfers = ApplyCollection(book.Transfers, changes.Transfers, newIds.Transfers, ResolveWallet, stamp, skipped);
+        var incomes = ApplyCollection(book.Incomes, changes.Incomes, newIds.Incomes, ResolveWallet, stamp, skipped);
+
+        // Rule 7: references are judged on the book as it will be after the whole sync. A non-provisional
+        // reference must name a wallet that existed before and still exists; that excludes ids just handed
+        // out to this request's new wallets, which the client cannot have known.
+        bool WalletExistsAfter(long raw) =>
+            walletIds.ContainsKey(raw) || (book.Wallets.ContainsKey(raw) && wallets.Records.ContainsKey(raw));
+        var unknown = new Dictionary<string, string[]>();
+        CollectUnknownWallets(bills, changes.Bills, WalletExistsAfter, unknown);
+        CollectUnknownWallets(transfers, changes.Transfers, WalletExistsAfter, unknown);
+        CollectUnknownWallets(incomes, changes.Incomes, WalletExistsAfter, unknown);
+        if (unknown.Count > 0)
+        {
+            return new SyncOutcome.Rejected(ErrorCodes.UnknownWallet,
+                "Records refer to wallets that do not exist after this sync.", unknown, null);
+        }
+
+        if (wallets.Deleted.Count > 0)
+        {
+            var deleted = wallets.Deleted.ToHashSet();
+            var inUse = ReferencesTo(deleted, bills).Concat(ReferencesTo(deleted, transfers))
+                .Concat(ReferencesTo(deleted, incomes)).ToList();
+            if (inUse.Count > 0)
+            {
+                return new SyncOutcome.Rejected(ErrorCodes.WalletInUse,
+                    "Deleted wallets are still used by other records.", null, inUse);
+            }
+        }
+
+        // Rule 8: every balance is recomputed from all records; wallets whose balance moved are changed.
+        var totals = BookBalances.Totals(wallets.Records.Values, bills.Records.Values,
+            transfers.Records.Values, incomes.Records.Values);
+        var overflow = new List<string>();
+        foreach (var (walletId, total) in totals)
+        {
+            if (!BookBalances.FitsInt64(total))
+            {
+                overflow.Add($"balance of wallet {walletId} would exceed the 64-bit range");
+                continue;
+            }
+
+            var wallet = wallets.Records[walletId];
+            if (wallet.Balance != (long)total)
+            {
+                var rebalanced = wallet with { Balance = (long)total, Version = stamp.Version };
+                wallets.Records[walletId] = rebalanced;
+                wallets.Changed[walletId] = rebalanced;
+            }
+        }
+
+        if (overflow.Count > 0)
+        {
+            return new SyncOutcome.Rejected(ErrorCodes.ValidationFailed, "A wallet balance would overflow.",
+                new Dictionary<string, string[]> { ["wallets"] = overflow.ToArray() }, null);
+        }
+
+        // Rule 9: book name and remark change only if they differ.
+        var name = request.Book?.Name ?? book.Name;
+        var remark = request.Book is { RemarkSet: true } meta ? meta.Remark : book.Remark;
+        var metaChanged = !string.Equals(name, book.Name, StringComparison.Ordinal)
+            || !string.Equals(remark, book.Remark, StringComparison.Ordinal);
+
+        var applied = new AppliedChanges(wallets.Summary(), bills.Summary(), transfers.Summary(),
+            incomes.Summary(), metaChanged);
+
+        // Rule 9: nothing changed, nothing stored: same version, same book.
+        if (!applied.Any)
+        {
+            return new SyncOutcome.Applied(book, NoIds, skipped, applied);
+        }
+
+        var next = new BookState(stamp.Version, name, remark, wallets.Records.ToImmutable(), bills.Records.ToImmutable(),
+            transfers.Records.ToImmutable(), incomes.Records.ToImmutable(),
+            book.NextIds.Select((collection, counter) => counter + newIds[collection].Count));
+        return new SyncOutcome.Applied(next, newIds.Select((_, ids) => (IReadOnlyDictionary<long, long>)ids), skipped, applied);
+    }
+
+    private static CollectionPass<T> ApplyCollection<T, TInput>(ImmutableSortedDictionary<long, T> stored,
+        IReadOnlyList<TInput> inputs, IReadOnlyDictionary<long, long> newIds, Func<long, long> resolveWallet,
+        Stamp stamp, List<SkippedRecord> skipped)
+        where T : class, ISyncedRecord<T, TInput>
+        where TInput : IRecordInput
+    {
+        var pass = new CollectionPass<T>(T.Collection, stored.ToBuilder());
+        for (var index = 0; index < inputs.Count; index++)
+        {
+            var input = inputs[index];
+            // Lookups go to the stored book, never to records created earlier in this same request.
+            var exists = stored.TryGetValue(input.Id, out var existing);
+            switch (input.Status)
+            {
+                case RecordStatus.Synchronized:
+                    break; // Rule 2: the client only echoes its copy; the server copy stands.
+
+                case RecordStatus.New: // Rule 3
+                    var id = newIds[input.Id];
+                    var created = T.Create(id, input, resolveWallet)
+                        .WithCreation(stamp.User, input.CreatedAt ?? stamp.NowMs)
+                        .WithEdit(stamp.User, input.LastEditedAt ?? stamp.NowMs, stamp.Version);
+                    pass.Records[id] = created;
+                    pass.Changed[id] = created;
+                    pass.NewCount++;
+                    pass.AppliedIndexes.Add(index);
+                    break;
+
+                case RecordStatus.Modified when exists: // Rule 5
+                    pass.AppliedIndexes.Add(index);
+                    var candidate = existing!.WithClientFields(input, resolveWallet);
+                    if (candidate.Equals(existing))
+                    {
+                        break; // identical fields: not a change, so no version bump for it
+                    }
+
+                    var edited = candidate.WithEdit(stamp.User, input.LastEditedAt ?? stamp.NowMs, stamp.Version);
+                    pass.Records[input.Id] = edited;
+                    pass.Changed[input.Id] = edited;
+                    pass.ModifiedCount++;
+                    break;
+
+                case RecordStatus.Deleted when exists: // Rule 6
+                    pass.Records.Remove(input.Id);
+                    pass.Deleted.Add(input.Id);
+                    break;
+
+                default: // modify or delete of a record the server does not have (rules 5, 6)
+                    skipped.Add(new SkippedRecord(pass.Collection, input.Id, input.Status, SkippedRecord.NotFound));
+                    break;
+            }
+        }
+
+        return pass;
+    }
+
+    private static Dictionary<long, long> AssignIds(IReadOnlyList<IRecordInput> inputs, long next)
+    {
+        var ids = new Dictionary<long, long>();
+        foreach (var input in inputs.Where(i => i.Status == RecordStatus.New))
+        {
+            ids[input.Id] = next++;
+        }
+
+        return ids;
+    }
+
+    // The parser already rejects these; checked again because ids key everything below.
+    private static Dictionary<string, string[]>? DuplicateIds(SyncChanges changes)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var collection in Collections.All)
+        {
+            var seen = new HashSet<long>();
+            var inputs = changes.All[collection];
+            for (var index = 0; index < inputs.Count; index++)
+            {
+                if (!seen.Add(inputs[index].Id))
+                {
+                    errors[$"{collection.JsonName()}[{index}].id"] = ["duplicate id in this collection"];
+                }
+            }
+        }
+
+        return errors.Count > 0 ? errors : null;
+    }
+
+    private static void CollectUnknownWallets<T, TInput>(CollectionPass<T> pass, IReadOnlyList<TInput> inputs,
+        Func<long, bool> walletExistsAfter, Dictionary<string, string[]> errors)
+        where T : class, ISyncedRecord<T, TInput>
+        where TInput : IRecordInput
+    {
+        foreach (var index in pass.AppliedIndexes)
+        {
+            foreach (var (field, walletId) in inputs[index].WalletReferences())
+            {
+                if (!walletExistsAfter(walletId))
+                {
+                    errors[$"{pass.Collection.JsonName()}[{index}].{field}"] =
+                        [$"wallet {walletId} does not exist after this sync"];
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<RecordRef> ReferencesTo<T>(HashSet<long> walletIds, CollectionPass<T> pass)
+        where T : class, IBookRecord =>
+        pass.Records.Values
+            .Where(record => record.WalletIds().Any(walletIds.Contains))
+            .Select(record => new RecordRef(pass.Collection, record.Id));
+}

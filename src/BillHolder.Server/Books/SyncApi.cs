@@ -1,0 +1,61 @@
+using System.Text.Json;
+using BillHolder.Server.Accounts;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Parsing;
+using BillHolder.Server.Books.Storage;
+using BillHolder.Server.Infrastructure.Errors;
+using BillHolder.Server.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BillHolder.Server.Books;
+
+// Handlers of a book's sync, changes, history and consistency; the routes and their roles are in BooksModule.
+internal static class SyncApi
+{
+    public static async Task<Results<Ok<SyncResult>, ProblemHttpResult>> Sync(
+        long bookId, [FromBody] JsonElement body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        HttpContext http, CurrentUser user, SyncParser parser, BookService books, CancellationToken cancellationToken)
+    {
+        var request = parser.ParseSync(body, idempotencyKey);
+        if (!request.IsOk) return request.Error.ToProblem();
+
+        var synced = await books.SyncAsync(bookId, user, request.Value, origin: null, cancellationToken);
+        if (!synced.IsOk) return synced.Error.ToProblem();
+        if (synced.Value.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Ok(synced.Value);
+    }
+
+    public static async Task<Results<Ok<ChangeSet>, ProblemHttpResult>> Changes(
+        long bookId, [FromQuery(Name = "since")] string? sinceText, CurrentUser user, BookService books, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var since = QueryParameters.Integer(sinceText, "since", 0, long.MaxValue, errors);
+        if (errors.Count > 0) return ApiError.Validation(errors).ToProblem();
+        var changes = await books.ChangesSinceAsync(bookId, user, since, cancellationToken);
+        return changes.IsOk ? TypedResults.Ok(changes.Value) : changes.Error.ToProblem();
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> History(
+        long bookId, [FromQuery(Name = "before")] string? beforeText, [FromQuery(Name = "limit")] string? limitText,
+        ChangeLogStore log, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var before = QueryParameters.Integer(beforeText, "before", 1, long.MaxValue, errors);
+        var limit = (int?)QueryParameters.Integer(limitText, "limit", 1, 200, errors);
+        if (errors.Count > 0) return ApiError.Validation(errors).ToProblem();
+        return TypedResults.Ok(await log.HistoryAsync(bookId, before ?? long.MaxValue, limit ?? 50, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<ConsistencyReport>, ProblemHttpResult>> Consistency(
+        long bookId, BookService books, CancellationToken cancellationToken)
+    {
+        // Straight from the database, not the cache: this endpoint exists to check what is stored.
+        var book = await books.StoredAsync(bookId, cancellationToken);
+        if (book is null) return ApiError.BookNotFound.ToProblem();
+        var wallets = BookBalances.Recompute(book)
+            .Select(c => new WalletConsistency(c.WalletId, book.Wallets[c.WalletId].Name, c.Stored, c.Recomputed ?? 0, c.Consistent))
+            .ToList();
+        return TypedResults.Ok(new ConsistencyReport(bookId, book.Version, wallets.All(w => w.Ok), wallets));
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Text.Json;
+using BillHolder.Server.Books;
+using BillHolder.Server.Books;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Parsing;
+using BillHolder.Server.Books.Storage;
+using BillHolder.Server.Infrastructure;
+using BillHolder.Tests.Infrastructure;
+
+namespace BillHolder.Tests.Sync;
+
+// The randomized model test end to end: several clients keep their own copies up to date only through
+// pulls and sync answers, send random syncs over REST, and after every step the stored book must equal
+// the naive reference model and the server's consistency check must pass.
+public sealed class SyncHttpModelTests(BillHolderServer server) : IClassFixture<BillHolderServer>
+{
+    private const int Steps = 60;
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1234)]
+    public async Task Sync_RandomStreamsOverRest_MatchTheReferenceModel(int seed)
+    {
+        var random = new Random(seed);
+        var owner = await server.NewUserAsync("model");
+        var created = await (await owner.Http.PostJsonAsync("/api/books", new { name = "Model" })).ReadJsonAsync(HttpStatusCode.Created);
+        var bookId = created.GetProperty("id").GetInt64();
+        var model = new ReferenceModel();
+        model.StartAtVersion(1);
+        var copies = new[] { await PullAsync(owner, bookId, null, null), null!, null! };
+        copies[1] = copies[2] = copies[0];
+        var outcomes = new Dictionary<string, int>();
+
+        for (var step = 0; step < Steps; step++)
+        {
+            var client = random.Next(copies.Length);
+            if (random.Next(3) == 0) copies[client] = await PullAsync(owner, bookId, copies[client], copies[client].Version);
+
+            var changes = new RandomSync(random, copies[client]).Generate();
+            var expected = model.Apply(changes);
+            var response = await owner.Http.PostAsync($"/api/books/{bookId}/sync", Body($"s{seed}-{step}", copies[client].Version, changes));
+            var context = $"seed {seed} step {step}";
+            if (expected is null)
+            {
+                var result = await response.ReadJsonAsync(HttpStatusCode.OK);
+                Assert.True(model.Version == result.GetProperty("version").GetInt64(), context);
+                copies[client] = ApplyChangeSet(copies[client], result.GetProperty("changes"));
+                var key = result.GetProperty("applied").GetBoolean() ? "applied" : "unchanged";
+                outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+            }
+            else
+            {
+                await response.ProblemAsync(HttpStatusCode.Conflict, expected);
+                outcomes[expected] = outcomes.GetValueOrDefault(expected) + 1;
+            }
+
+            var stored = await StoredAsync(bookId);
+            SyncModelTests.AssertSameAsModel(stored, model, context);
+            SyncModelTests.AssertBalancesAddUp(stored);
+            // A client that kept up through answers and pulls holds exactly the stored book.
+            Assert.True(copies[client].Version <= stored.Version, context);
+            if (copies[client].Version == stored.Version) AssertSameRecords(stored, copies[client], context);
+            if (step % 10 == 9) await owner.AssertConsistentAsync(bookId);
+        }
+        Assert.True(outcomes.GetValueOrDefault("applied") > Steps / 3, string.Join(", ", outcomes));
+    }
+
+    // The book exactly as the database holds it, counters included.
+    private async Task<BookState> StoredAsync(long bookId)
+    {
+        await using var connection = await server.Database.Connections().OpenAsync(CancellationToken.None);
+        return BookJson.ReadState((await BookStore.ReadAsync(connection, null, bookId, CancellationToken.None))!);
+    }
+
+    private static HttpContent Body(string syncId, long baseVersion, SyncChanges changes) =>
+        new StringContent(JsonSerializer.Serialize(new
+        {
+            syncId,
+            baseVersion,
+            wallets = changes.Wallets,
+            bills = changes.Bills,
+            transfers = changes.Transfers,
+            incomes = changes.Incomes,
+        }, BookJson.Options), System.Text.Encoding.UTF8, "application/json");
+
+    private static async Task<BookState> PullAsync(UserClient user, long bookId, BookState? copy, long? since)
+    {
+        var url = since is null ? $"/api/books/{bookId}/changes" : $"/api/books/{bookId}/changes?since={since}";
+        var changes = await (await user.Http.GetAsync(url)).ReadJsonAsync(HttpStatusCode.OK);
+        return ApplyChangeSet(copy ?? BookState.Empty("", null), changes);
+    }
+
+    // What a client does with a ChangeSet: replace everything when full, else upsert and delete.
+    private static BookState ApplyChangeSet(BookState copy, JsonElement json)
+    {
+        var set = json.Deserialize<ChangeSet>(BookJson.Options)!;
+        if (set.Full) copy = BookState.Empty(set.Book.Name, set.Book.Remark);
+        return copy with
+        {
+            Version = set.ToVersion,
+            Name = set.Book.Name,
+            Remark = set.Book.Remark,
+            Wallets = Merge(copy.Wallets, set.Wallets, w => w.Id, set.Deleted.Wallets),
+            Bills = Merge(copy.Bills, set.Bills, b => b.Id, set.Deleted.Bills),
+            Transfers = Merge(copy.Transfers, set.Transfers, t => t.Id, set.Deleted.Transfers),
+            Incomes = Merge(copy.Incomes, set.Incomes, i => i.Id, set.Deleted.Incomes),
+        };
+    }
+
+    private static ImmutableSortedDictionary<long, T> Merge<T>(ImmutableSortedDictionary<long, T> records, IEnumerable<T> changed, Func<T, long> id,
+        IEnumerable<long> deleted) =>
+        records.SetItems(changed.Select(r => KeyValuePair.Create(id(r), r))).RemoveRange(deleted);
+
+    private static void AssertSameRecords(BookState stored, BookState copy, string context)
+    {
+        Assert.True(stored.Wallets.Values.SequenceEqual(copy.Wallets.Values), $"{context}: wallets");
+        Assert.True(stored.Bills.Values.SequenceEqual(copy.Bills.Values), $"{context}: bills");
+        Assert.True(stored.Transfers.Values.SequenceEqual(copy.Transfers.Values), $"{context}: transfers");
+        Assert.True(stored.Incomes.Values.SequenceEqual(copy.Incomes.Values), $"{context}: incomes");
+    }
+}
