@@ -74,7 +74,7 @@ public sealed class BooksTests(BillHolderServer server) : IClassFixture<BillHold
     public async Task Get_ReturnsTheSnapshotFields()
     {
         var user = await server.NewUserAsync();
-        var id = await CreateBookAsync(user, "Snap");
+        var id = await user.CreateBookAsync("Snap");
         var book = await (await user.Http.GetAsync($"/api/books/{id}")).ReadJsonAsync(HttpStatusCode.OK);
         string[] fields = ["id", "name", "remark", "version", "wallets", "bills", "transfers", "incomes", "createdBy", "createdAt", "lastEditedBy", "lastEditedAt"];
         Assert.All(fields, f => Assert.True(book.TryGetProperty(f, out _), f));
@@ -84,7 +84,7 @@ public sealed class BooksTests(BillHolderServer server) : IClassFixture<BillHold
     public async Task Patch_ChangesNameAndRemark_AndRaisesTheVersion()
     {
         var user = await server.NewUserAsync();
-        var id = await CreateBookAsync(user, "Before");
+        var id = await user.CreateBookAsync("Before");
         var patched = await (await user.Http.PatchAsJsonAsync($"/api/books/{id}", new { name = "After", remark = "note" })).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal("After", patched.GetProperty("name").GetString());
         Assert.Equal("note", patched.GetProperty("remark").GetString());
@@ -104,16 +104,10 @@ public sealed class BooksTests(BillHolderServer server) : IClassFixture<BillHold
     public async Task Delete_RemovesTheBook()
     {
         var user = await server.NewUserAsync();
-        var id = await CreateBookAsync(user, "Gone");
+        var id = await user.CreateBookAsync("Gone");
         Assert.Equal(HttpStatusCode.NoContent, (await user.Http.DeleteAsync($"/api/books/{id}")).StatusCode);
         await (await user.Http.GetAsync($"/api/books/{id}")).ProblemAsync(HttpStatusCode.NotFound, "book_not_found");
         Assert.Empty((await (await user.Http.GetAsync("/api/books")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
-    }
-
-    internal static async Task<long> CreateBookAsync(UserClient user, string name)
-    {
-        var book = await (await user.Http.PostJsonAsync("/api/books", new { name })).ReadJsonAsync(HttpStatusCode.Created);
-        return book.GetProperty("id").GetInt64();
     }
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");

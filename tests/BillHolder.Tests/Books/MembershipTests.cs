@@ -39,9 +39,9 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
         var owner = await server.NewUserAsync("owner");
         var actor = role == Role.Owner ? owner : await server.NewUserAsync(role.ToString().ToLowerInvariant());
         var bystander = await server.NewUserAsync("bystander");
-        var bookId = await BooksTests.CreateBookAsync(owner, "Matrix");
-        if (role is Role.Editor or Role.Viewer) await SetRoleAsync(owner, bookId, actor.Username, role.ToString().ToLowerInvariant());
-        await SetRoleAsync(owner, bookId, bystander.Username, "viewer");
+        var bookId = await owner.CreateBookAsync("Matrix");
+        if (role is Role.Editor or Role.Viewer) await owner.SetRoleAsync(bookId, actor.Username, role.ToString().ToLowerInvariant());
+        await owner.SetRoleAsync(bookId, bystander.Username, "viewer");
 
         var http = actor.Http;
         var response = route switch
@@ -69,7 +69,7 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
     {
         var owner = await server.NewUserAsync("owner");
         var friend = await server.NewUserAsync("friend");
-        var bookId = await BooksTests.CreateBookAsync(owner, "Shared");
+        var bookId = await owner.CreateBookAsync("Shared");
 
         // Usernames match case-insensitively; the answer names the member as registered.
         var added = await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{friend.Username.ToUpperInvariant()}", new { role = "viewer" }))
@@ -77,7 +77,7 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
         Assert.Equal("viewer", added.GetProperty("role").GetString());
         Assert.Equal(friend.Username, added.GetProperty("username").GetString());
         Assert.Equal(friend.Id, added.GetProperty("userId").GetInt64());
-        await SetRoleAsync(owner, bookId, friend.Username, "editor");
+        await owner.SetRoleAsync(bookId, friend.Username, "editor");
 
         var members = await (await friend.Http.GetAsync($"/api/books/{bookId}/members")).ReadJsonAsync(HttpStatusCode.OK);
         var roles = members.EnumerateArray().ToDictionary(m => m.GetProperty("username").GetString()!, m => m.GetProperty("role").GetString());
@@ -92,7 +92,7 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
     {
         var owner = await server.NewUserAsync("owner");
         var other = await server.NewUserAsync("other");
-        var bookId = await BooksTests.CreateBookAsync(owner, "Errors");
+        var bookId = await owner.CreateBookAsync("Errors");
 
         await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/no_such_user_x", new { role = "viewer" }))
             .ProblemAsync(HttpStatusCode.NotFound, "user_not_found");
@@ -108,14 +108,14 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
     {
         var owner = await server.NewUserAsync("owner");
         var second = await server.NewUserAsync("second");
-        var bookId = await BooksTests.CreateBookAsync(owner, "Owners");
+        var bookId = await owner.CreateBookAsync("Owners");
 
         await (await owner.Http.DeleteAsync($"/api/books/{bookId}/members/{owner.Username}")).ProblemAsync(HttpStatusCode.Conflict, "last_owner");
         await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{owner.Username}", new { role = "editor" }))
             .ProblemAsync(HttpStatusCode.Conflict, "last_owner");
 
         // With a second owner, the first may step down.
-        await SetRoleAsync(owner, bookId, second.Username, "owner");
+        await owner.SetRoleAsync(bookId, second.Username, "owner");
         await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{owner.Username}", new { role = "viewer" })).ReadJsonAsync(HttpStatusCode.OK);
         await (await second.Http.DeleteAsync($"/api/books/{bookId}/members/{second.Username}")).ProblemAsync(HttpStatusCode.Conflict, "last_owner");
     }
@@ -125,13 +125,10 @@ public sealed class MembershipTests(BillHolderServer server) : IClassFixture<Bil
     {
         var owner = await server.NewUserAsync("owner");
         var viewer = await server.NewUserAsync("viewer");
-        var bookId = await BooksTests.CreateBookAsync(owner, "Leave");
-        await SetRoleAsync(owner, bookId, viewer.Username, "viewer");
+        var bookId = await owner.CreateBookAsync("Leave");
+        await owner.SetRoleAsync(bookId, viewer.Username, "viewer");
 
         Assert.Equal(HttpStatusCode.NoContent, (await viewer.Http.DeleteAsync($"/api/books/{bookId}/members/{viewer.Username}")).StatusCode);
         await (await viewer.Http.GetAsync($"/api/books/{bookId}")).ProblemAsync(HttpStatusCode.NotFound, "book_not_found");
     }
-
-    internal static async Task SetRoleAsync(UserClient owner, long bookId, string username, string role) =>
-        await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{username}", new { role })).ReadJsonAsync(HttpStatusCode.OK);
 }

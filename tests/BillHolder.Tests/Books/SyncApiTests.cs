@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using BillHolder.Tests.Infrastructure;
-using static BillHolder.Tests.Sync.SyncApiClient;
+using static BillHolder.Tests.Infrastructure.TestClient;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books;
 
 // The issue's worked examples and every sync error code, over REST against the real database.
 public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHolderServer>
@@ -21,7 +21,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_WorkedExamples_MoveBalancesAsTheIssueSays(string example, object changes, long wallet1, long wallet2)
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         Assert.Equal(new Dictionary<long, long> { [1] = 70, [2] = 55 }, await user.BalancesAsync(bookId));
 
         var body = JsonSerializer.SerializeToElement(changes, JsonSerializerOptions.Web);
@@ -39,7 +39,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_NewWalletWithReferences_GetsIdsAndIdMap()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var result = await user.SyncOkAsync(bookId, new
         {
             syncId = "new-things",
@@ -69,7 +69,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_StatusZeroRecord_ChangesNothingAndKeepsTheVersion()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var result = await user.SyncOkAsync(bookId, new { syncId = "noop", bills = new[] { Bill(1, 0, 1, 999) } });
         Assert.False(result.GetProperty("applied").GetBoolean());
         Assert.Equal(1, result.GetProperty("version").GetInt64());
@@ -81,7 +81,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_ModifyOrDeleteOfMissingRecords_IsSkippedAndTheRestApplies()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var result = await user.SyncOkAsync(bookId, new
         {
             syncId = "skips",
@@ -100,7 +100,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_RetriedSyncId_AppliesOnceAndAnswersTheSame()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var body = new { syncId = "retry-me", baseVersion = 1, bills = new[] { Bill(-1, 3, 1, 7) } };
 
         var first = await user.SyncOkAsync(bookId, body);
@@ -117,7 +117,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_IdempotencyKeyHeader_StandsInForSyncId()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/books/{bookId}/sync")
         {
             Content = JsonContent(new { bills = new[] { Bill(-1, 3, 1, 1) } }),
@@ -131,7 +131,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_SameSyncIdWithAnotherPayload_Returns409SyncIdReused()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         await user.SyncOkAsync(bookId, new { syncId = "once", bills = new[] { Bill(-1, 3, 1, 7) } });
         var problem = await (await user.SyncAsync(bookId, new { syncId = "once", bills = new[] { Bill(-1, 3, 1, 8) } }))
             .ProblemAsync(HttpStatusCode.Conflict, "sync_id_reused");
@@ -142,7 +142,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_InvalidRecords_Return422WithEveryErrorPath_AndApplyNothing()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var problem = await (await user.Http.PostRawAsync($"/api/books/{bookId}/sync", """
             { "syncId": "bad",
               "wallets": [ { "id": -1, "status": 3, "name": "" } ],
@@ -169,7 +169,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_WithoutSyncId_Returns422()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var problem = await (await user.SyncAsync(bookId, new { bills = Array.Empty<object>() })).ProblemAsync(HttpStatusCode.UnprocessableEntity, "validation_failed");
         Assert.Equal(["syncId"], problem.ErrorKeys());
     }
@@ -178,7 +178,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_MoreThan5000Records_Returns422()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var bills = Enumerable.Range(1, 5001).Select(i => Bill(-i, 3, 1, 1)).ToArray();
         var problem = await (await user.SyncAsync(bookId, new { syncId = "many", bills })).ProblemAsync(HttpStatusCode.UnprocessableEntity, "validation_failed");
         Assert.Equal(["bills"], problem.ErrorKeys());
@@ -189,7 +189,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_BodyOverTheLimit_Returns413()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var padding = new string(' ', 4 * 1024 * 1024);
         await (await user.Http.PostRawAsync($"/api/books/{bookId}/sync", "{\"syncId\":\"big\"" + padding + "}"))
             .ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
@@ -199,7 +199,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_ReferenceToMissingWallet_Returns409UnknownWalletWithVersion()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var problem = await (await user.SyncAsync(bookId, new { syncId = "ghost", bills = new[] { Bill(-1, 3, 42, 1), Bill(1, 1, 1, 11) } }))
             .ProblemAsync(HttpStatusCode.Conflict, "unknown_wallet");
         Assert.Equal(["bills[0].walletId"], problem.ErrorKeys());
@@ -211,7 +211,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_DeletingAWalletInUse_Returns409ListingTheRecords()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var problem = await (await user.SyncAsync(bookId, new { syncId = "drop-2", wallets = new[] { new { id = 2, status = 2 } } }))
             .ProblemAsync(HttpStatusCode.Conflict, "wallet_in_use");
         var references = problem.GetProperty("references").EnumerateArray()
@@ -225,7 +225,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_BalanceOverflow_Returns422AndAppliesNothing()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var incomes = Enumerable.Range(1, 10).Select(i => Income(-i, 3, 1, 1_000_000_000_000)).ToArray();
         var wallets = new[] { new { id = 1, status = 1, name = "One", openingBalance = 1_000_000_000_000 } };
         // Ten incomes of 10^12 fit; push the opening balance near the limit in many syncs is impractical, so
@@ -239,7 +239,7 @@ public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_RetryWithANewerBaseVersion_IsStillTheSameSync()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var first = await user.SyncOkAsync(bookId, new { syncId = "moved-base", baseVersion = 1, bills = new[] { Bill(-1, 3, 1, 7) } });
         var retry = await user.SyncOkAsync(bookId, new { syncId = "moved-base", baseVersion = 2, bills = new[] { Bill(-1, 3, 1, 7) } });
         Assert.Equal(first.GetProperty("idMap").GetRawText(), retry.GetProperty("idMap").GetRawText());

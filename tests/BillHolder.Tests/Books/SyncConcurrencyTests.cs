@@ -1,9 +1,8 @@
 using System.Net;
-using System.Text.Json;
 using BillHolder.Tests.Infrastructure;
-using static BillHolder.Tests.Sync.SyncApiClient;
+using static BillHolder.Tests.Infrastructure.TestClient;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books;
 
 public sealed class SyncConcurrencyTests(BillHolderServer server) : IClassFixture<BillHolderServer>
 {
@@ -12,12 +11,12 @@ public sealed class SyncConcurrencyTests(BillHolderServer server) : IClassFixtur
     {
         const int clients = 32, syncsEach = 5;
         var owner = await server.NewUserAsync("owner");
-        var bookId = await CreateB0Async(owner);
+        var bookId = await owner.CreateB0Async();
         var editors = new List<UserClient>();
         for (var i = 0; i < clients; i++)
         {
             var editor = await server.NewUserAsync("editor");
-            await Books.MembershipTests.SetRoleAsync(owner, bookId, editor.Username, "editor");
+            await owner.SetRoleAsync(bookId, editor.Username, "editor");
             editors.Add(editor);
         }
 
@@ -59,7 +58,7 @@ public sealed class SyncConcurrencyTests(BillHolderServer server) : IClassFixtur
     public async Task Sync_OneSyncIdSentConcurrently_IsAppliedOnce_AndEveryAnswerIsTheSame()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var body = new { syncId = "storm", baseVersion = 1, wallets = new[] { Wallet(-1, 3, "New") }, bills = new[] { Bill(-1, 3, -1, 7) } };
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() => user.SyncOkAsync(bookId, body))));
@@ -81,7 +80,7 @@ public sealed class SyncConcurrencyTests(BillHolderServer server) : IClassFixtur
         var other = second.CreateClient();
         other.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
         var viaSecond = user with { Http = other };
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
 
         const int each = 15;
         await Task.WhenAll(

@@ -1,15 +1,12 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Text.Json;
-using BillHolder.Server.Books;
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
 using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
+using BillHolder.Tests.Books.Engine;
 using BillHolder.Tests.Infrastructure;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books;
 
 // The randomized model test end to end: several clients keep their own copies up to date only through
 // pulls and sync answers, send random syncs over REST, and after every step the stored book must equal

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using BillHolder.Tests.Infrastructure;
 using Dapper;
-using static BillHolder.Tests.Sync.SyncApiClient;
+using static BillHolder.Tests.Infrastructure.TestClient;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books;
 
 public sealed class SmallBooksServer : IAsyncLifetime
 {
@@ -30,7 +30,7 @@ public sealed class SyncLimitsTests(SmallBooksServer small) : IClassFixture<Smal
     public async Task Sync_ThatWouldGrowABookPastItsCap_Returns422_ButShrinkingStillWorks()
     {
         var user = await Server.NewUserAsync();
-        var bookId = await CreateB0Async(user); // 7 records
+        var bookId = await user.CreateB0Async(); // 7 records
         var problem = await (await user.SyncAsync(bookId, new { syncId = "grow", bills = new[] { Bill(-1, 3, 1, 1), Bill(-2, 3, 1, 1), Bill(-3, 3, 1, 1), Bill(-4, 3, 1, 1) } }))
             .ProblemAsync(HttpStatusCode.UnprocessableEntity, "validation_failed");
         Assert.Equal(["book"], problem.ErrorKeys());
@@ -53,7 +53,7 @@ public sealed class SyncLimitsTests(SmallBooksServer small) : IClassFixture<Smal
     public async Task Changes_WhenTheLogHasAHole_AnswerAFullSnapshot()
     {
         var user = await Server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         await user.SyncOkAsync(bookId, new { syncId = "v2", bills = new[] { new { id = 1, status = 2 } } });
         await user.SyncOkAsync(bookId, new { syncId = "v3", bills = new[] { Bill(2, 1, 2, 6) } });
         await using (var connection = await Server.Database.Connections().OpenAsync(CancellationToken.None))

@@ -1,9 +1,9 @@
-using BillHolder.Server.Books.Storage;
 using System.Net;
+using BillHolder.Server.Books.Storage;
 using BillHolder.Tests.Infrastructure;
-using static BillHolder.Tests.Sync.SyncApiClient;
+using static BillHolder.Tests.Infrastructure.TestClient;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books;
 
 // Reading a book's past over REST: pulls, history, consistency, and what retention forgets.
 public sealed class SyncReadApiTests(BillHolderServer server) : IClassFixture<BillHolderServer>
@@ -12,7 +12,7 @@ public sealed class SyncReadApiTests(BillHolderServer server) : IClassFixture<Bi
     public async Task Retention_PrunedReceiptsAreForgotten_AndPullsOlderThanTheLogGetASnapshot()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         await user.SyncOkAsync(bookId, new { syncId = "old", bills = new[] { Bill(1, 1, 1, 11) } });
         await user.SyncOkAsync(bookId, new { syncId = "newer", bills = new[] { Bill(1, 1, 1, 12) } });
 
@@ -36,7 +36,7 @@ public sealed class SyncReadApiTests(BillHolderServer server) : IClassFixture<Bi
     public async Task Changes_SinceAVersion_ReturnTheChangesAndDeletions()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         await user.SyncOkAsync(bookId, new { syncId = "a", bills = new[] { Bill(1, 1, 1, 15) } });
         await user.SyncOkAsync(bookId, new { syncId = "b", transfers = new[] { new { id = 1, status = 2 } } });
 
@@ -67,7 +67,7 @@ public sealed class SyncReadApiTests(BillHolderServer server) : IClassFixture<Bi
     public async Task History_ListsAppliedSyncsNewestFirstWithCounts()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         await user.SyncOkAsync(bookId, new { syncId = "h1", bills = new object[] { Bill(-1, 3, 1, 1), Bill(1, 1, 1, 2), new { id = 2, status = 2 } } });
         await user.SyncOkAsync(bookId, new { syncId = "h-noop", bills = new[] { Bill(1, 0, 1, 2) } });
         await user.SyncOkAsync(bookId, new { syncId = "h2", incomes = new[] { Income(1, 1, 1, 1) } });
@@ -89,7 +89,7 @@ public sealed class SyncReadApiTests(BillHolderServer server) : IClassFixture<Bi
     public async Task Consistency_ReportsStoredAndRecomputedBalances()
     {
         var user = await server.NewUserAsync();
-        var bookId = await CreateB0Async(user);
+        var bookId = await user.CreateB0Async();
         var report = await (await user.Http.GetAsync($"/api/books/{bookId}/consistency")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.True(report.GetProperty("ok").GetBoolean());
         var wallet1 = report.GetProperty("wallets").EnumerateArray().Single(w => w.GetProperty("walletId").GetInt64() == 1);

@@ -1,4 +1,5 @@
 using BillHolder.Tests.Infrastructure;
+using static BillHolder.Tests.Infrastructure.TestClient;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -11,7 +12,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     {
         var owner = await server.NewUserAsync("owner");
         var stranger = await server.NewUserAsync("stranger");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(stranger);
 
         await HubErrorAsync("book_not_found", () => hub.OpenBookAsync(book.Id));
@@ -19,7 +20,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
         await HubErrorAsync("book_not_found", () => hub.SyncAsync(book.Id, NewBill("stranger-1", book.WalletId, 1)));
 
         // The failed open left nothing behind: pushes of that book do not reach the stranger.
-        await RestSyncAsync(owner, book.Id, NewBill("owner-1", book.WalletId, 1));
+        await owner.SyncOkAsync(book.Id, NewBill("owner-1", book.WalletId, 1));
         await hub.RoundTripAsync();
         Assert.False(hub.TryTakeChange(out _));
     }
@@ -29,8 +30,8 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     {
         var owner = await server.NewUserAsync("owner");
         var viewer = await server.NewUserAsync("viewer");
-        var book = await CreateAsync(owner);
-        await SetRoleAsync(owner, book.Id, viewer, "viewer");
+        var book = await owner.CreateSharedBookAsync();
+        await owner.SetRoleAsync(book.Id, viewer.Username, "viewer");
         await using var hub = await server.ConnectAsync(viewer);
 
         // Viewers may watch the book, but not write to it.
@@ -44,7 +45,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     public async Task Sync_Invalid_IsValidationFailed_WithErrorsByPath()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
 
         var details = await HubErrorAsync("validation_failed", () => hub.SyncAsync(book.Id, new
@@ -66,7 +67,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     public async Task Sync_WithoutSyncId_IsValidationFailed()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
 
         var details = await HubErrorAsync("validation_failed", () => hub.SyncAsync(book.Id, new { book = new { name = "x" } }));
@@ -78,7 +79,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     public async Task Sync_ReferringToAMissingWallet_IsUnknownWallet()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
 
         var details = await HubErrorAsync("unknown_wallet", () => hub.SyncAsync(book.Id, NewBill("ghost", walletId: 9999, amount: 1)));
@@ -91,7 +92,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     public async Task Sync_DeletingAWalletStillInUse_IsWalletInUse_WithTheReferences()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
         var bill = (await hub.SyncAsync(book.Id, NewBill("spend", book.WalletId, 10)))
             .GetProperty("idMap").GetProperty("bills").GetProperty("-1").GetInt64();
@@ -109,7 +110,7 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     public async Task Sync_ReusingASyncIdForOtherChanges_IsSyncIdReused()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
         await hub.SyncAsync(book.Id, NewBill("same-id", book.WalletId, 10));
 
@@ -122,9 +123,9 @@ public sealed class BookHubErrorTests(BillHolderServer server) : IClassFixture<B
     public async Task Sync_ReusingASyncIdFirstUsedOverRest_IsSyncIdReused()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
-        await RestSyncAsync(owner, book.Id, NewBill("rest-first", book.WalletId, 10));
+        await owner.SyncOkAsync(book.Id, NewBill("rest-first", book.WalletId, 10));
 
         await HubErrorAsync("sync_id_reused", () => hub.SyncAsync(book.Id, NewBill("rest-first", book.WalletId, 12)));
         // The same payload over the other transport is a replay, not an error.

@@ -1,6 +1,7 @@
 using BillHolder.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using static BillHolder.Tests.Infrastructure.TestClient;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -36,7 +37,7 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
     public async Task Invocations_BeyondTheBurst_AreRateLimited_PerUser()
     {
         var owner = await Server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var chatty = await Server.ConnectAsync(owner);
 
         // The bucket refills by one a second, so a fast run of twice the burst must hit the limit.
@@ -62,7 +63,7 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
         await using var second = await Server.ConnectAsync(owner);
         await HubErrorAsync("rate_limited", () => second.OpenBookAsync(book.Id));
         var friend = await Server.NewUserAsync("friend");
-        await SetRoleAsync(owner, book.Id, friend, "viewer");
+        await owner.SetRoleAsync(book.Id, friend.Username, "viewer");
         await using var calm = await Server.ConnectAsync(friend);
         Assert.Equal(1, (await calm.OpenBookAsync(book.Id)).GetProperty("toVersion").GetInt64());
         Assert.Equal(HubConnectionState.Connected, chatty.Connection.State);
@@ -73,7 +74,7 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
     {
         var owner = await Server.NewUserAsync("owner");
         var books = new List<SharedBook>();
-        for (var i = 0; i <= TightRealtimeServer.MaxOpenBooks; i++) books.Add(await CreateAsync(owner));
+        for (var i = 0; i <= TightRealtimeServer.MaxOpenBooks; i++) books.Add(await owner.CreateSharedBookAsync());
         await using var hub = await Server.ConnectAsync(owner);
 
         await hub.OpenBookAsync(books[0].Id);
@@ -90,7 +91,7 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
     public async Task Connections_BeyondTheLimitPerUser_AreClosedWithTooManyConnections()
     {
         var owner = await Server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         var open = new List<TestHubConnection>();
         for (var i = 0; i < TightRealtimeServer.MaxConnections; i++) open.Add(await Server.ConnectAsync(owner));
 
@@ -135,7 +136,7 @@ public sealed class BookHubLimitsTests(TightRealtimeServer tight) : IClassFixtur
     public async Task AMessageLargerThanTheLimit_ClosesTheConnection()
     {
         var owner = await Server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await Server.ConnectAsync(owner);
         var small = NewBill("small", book.WalletId, 1);
         Assert.Equal(2, (await hub.SyncAsync(book.Id, small)).GetProperty("version").GetInt64());

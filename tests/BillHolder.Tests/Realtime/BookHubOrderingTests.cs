@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BillHolder.Tests.Infrastructure;
+using static BillHolder.Tests.Infrastructure.TestClient;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -15,7 +16,7 @@ public sealed class BookHubOrderingTests(BillHolderServer server) : IClassFixtur
         var owner = await server.NewUserAsync("owner");
         var users = new List<UserClient>();
         for (var i = 0; i < Writers; i++) users.Add(await server.NewUserAsync($"writer{i}"));
-        var book = await CreateAsync(owner, [.. users]);
+        var book = await owner.CreateSharedBookAsync([.. users]);
         await using var listenerA = await server.ConnectAsync(owner);
         await using var listenerB = await server.ConnectAsync(owner);
         await listenerA.OpenBookAsync(book.Id);
@@ -44,7 +45,7 @@ public sealed class BookHubOrderingTests(BillHolderServer server) : IClassFixtur
                 for (var s = 0; s < SyncsPerWriter; s++)
                 {
                     var request = NewBill($"w{w}-s{s}", book.WalletId, amount: 1);
-                    var result = w % 2 == 0 ? await hub.SyncAsync(book.Id, request) : await RestSyncAsync(users[w], book.Id, request);
+                    var result = w % 2 == 0 ? await hub.SyncAsync(book.Id, request) : await users[w].SyncOkAsync(book.Id, request);
                     versions.Add(result.GetProperty("version").GetInt64());
                 }
                 return versions;
@@ -75,7 +76,7 @@ public sealed class BookHubOrderingTests(BillHolderServer server) : IClassFixtur
             }
 
             // Nothing beyond that: a final sync from the owner is the next push everyone gets.
-            await RestSyncAsync(owner, book.Id, NewBill("final", book.WalletId, 1));
+            await owner.SyncOkAsync(book.Id, NewBill("final", book.WalletId, 1));
             foreach (var hub in writers.Append(listenerA).Append(listenerB).Append(latecomer))
             {
                 Assert.Equal(last + 1, (await hub.NextChangeAsync()).GetProperty("toVersion").GetInt64());

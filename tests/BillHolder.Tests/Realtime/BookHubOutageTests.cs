@@ -1,4 +1,5 @@
 using BillHolder.Tests.Infrastructure;
+using static BillHolder.Tests.Infrastructure.TestClient;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -9,7 +10,7 @@ public sealed class BookHubOutageTests(RelayedServer relayed) : IClassFixture<Re
     public async Task HubCalls_DuringADatabaseOutage_AnswerDatabaseUnavailable_AndWorkAgainAfter()
     {
         var owner = await relayed.Server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await relayed.Server.ConnectAsync(owner);
         await hub.OpenBookAsync(book.Id);
 

@@ -2,6 +2,7 @@ using System.Net;
 using BillHolder.Server.Realtime;
 using BillHolder.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static BillHolder.Tests.Infrastructure.TestClient;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -14,7 +15,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     {
         var alice = await server.NewUserAsync("alice");
         var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
+        var book = await alice.CreateSharedBookAsync(bob);
         await using var aliceHub = await server.ConnectAsync(alice);
         var bobHub = await server.ConnectAsync(bob);
 
@@ -37,7 +38,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     public async Task Subscriptions_ForgetABookWhenItsLastConnectionGoes()
     {
         var alice = await server.NewUserAsync("alice");
-        var book = await CreateAsync(alice);
+        var book = await alice.CreateSharedBookAsync();
         var subscriptions = server.App.Services.GetRequiredService<BookSubscriptions>();
         var hub = await server.ConnectAsync(alice);
 
@@ -61,7 +62,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     public async Task Presence_NamesAUserOnce_WhateverTheirConnections()
     {
         var alice = await server.NewUserAsync("alice");
-        var book = await CreateAsync(alice);
+        var book = await alice.CreateSharedBookAsync();
         await using var phone = await server.ConnectAsync(alice);
         await using var laptop = await server.ConnectAsync(alice);
 
@@ -69,7 +70,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
         await phone.PresenceUntilAsync(book.Id, alice.Username);
         await laptop.OpenBookAsync(book.Id);
         await laptop.CloseBookAsync(book.Id);
-        await RestSyncAsync(alice, book.Id, NewBill("marker", book.WalletId, 1));
+        await alice.SyncOkAsync(book.Id, NewBill("marker", book.WalletId, 1));
         await phone.NextChangeAsync();
         await phone.RoundTripAsync();
 
@@ -90,7 +91,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
         await aliceHub.PresenceUntilAsync(book.Id, alice.Username);
         Assert.False(aliceHub.TryTakeClosed(out _));
 
-        await RestSyncAsync(alice, book.Id, NewBill("after-removal", book.WalletId, 3));
+        await alice.SyncOkAsync(book.Id, NewBill("after-removal", book.WalletId, 3));
         Assert.Equal(2, (await aliceHub.NextChangeAsync()).GetProperty("toVersion").GetInt64());
         await bobHub.RoundTripAsync();
         Assert.False(bobHub.TryTakeChange(out _));
@@ -111,7 +112,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
             await Dapper.SqlMapper.ExecuteAsync(connection, "DELETE FROM book_member WHERE book_id = @BookId AND user_id = @UserId",
                 new { BookId = book.Id, UserId = bob.Id });
         }
-        await RestSyncAsync(alice, book.Id, NewBill("secret", book.WalletId, 5));
+        await alice.SyncOkAsync(book.Id, NewBill("secret", book.WalletId, 5));
 
         Assert.Equal(2, (await aliceHub.NextChangeAsync()).GetProperty("toVersion").GetInt64());
         Assert.Equal((book.Id, "membership_removed"), await bobHub.NextClosedAsync());
@@ -139,8 +140,8 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     {
         var alice = await server.NewUserAsync("alice");
         var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
-        var other = await CreateAsync(alice, bob);
+        var book = await alice.CreateSharedBookAsync(bob);
+        var other = await alice.CreateSharedBookAsync(bob);
         await using var aliceHub = await server.ConnectAsync(alice);
         await using var bobHub = await server.ConnectAsync(bob);
         await aliceHub.OpenBookAsync(book.Id);
@@ -154,7 +155,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
         await HubErrorAsync("book_not_found", () => aliceHub.OpenBookAsync(book.Id));
 
         // Bob's other book is still open and live.
-        await RestSyncAsync(alice, other.Id, NewBill("still-live", other.WalletId, 2));
+        await alice.SyncOkAsync(other.Id, NewBill("still-live", other.WalletId, 2));
         var pushed = await bobHub.NextChangeAsync();
         Assert.Equal(other.Id, pushed.GetProperty("bookId").GetInt64());
     }
@@ -164,7 +165,7 @@ public sealed class BookHubPresenceTests(BillHolderServer server) : IClassFixtur
     {
         var alice = await server.NewUserAsync("alice");
         var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
+        var book = await alice.CreateSharedBookAsync(bob);
         var aliceHub = await server.ConnectAsync(alice);
         var bobHub = await server.ConnectAsync(bob);
         await aliceHub.OpenBookAsync(book.Id);

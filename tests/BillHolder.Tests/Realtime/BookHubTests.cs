@@ -1,5 +1,6 @@
 using System.Net;
 using BillHolder.Tests.Infrastructure;
+using static BillHolder.Tests.Infrastructure.TestClient;
 using static BillHolder.Tests.Realtime.HubTestBooks;
 
 namespace BillHolder.Tests.Realtime;
@@ -11,7 +12,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task OpenBook_ReturnsTheFullBook()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
 
         var opened = await hub.OpenBookAsync(book.Id);
@@ -30,14 +31,14 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task CloseBook_StopsPushesForThatBook()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
         await using var witness = await server.ConnectAsync(owner);
         await hub.OpenBookAsync(book.Id);
         await witness.OpenBookAsync(book.Id);
 
         await hub.CloseBookAsync(book.Id);
-        await RestSyncAsync(owner, book.Id, NewBill("while-closed", book.WalletId, 5));
+        await owner.SyncOkAsync(book.Id, NewBill("while-closed", book.WalletId, 5));
 
         // Once the witness has the push, it has been written to every target; a round trip flushes ours.
         Assert.Equal(2, (await witness.NextChangeAsync()).GetProperty("toVersion").GetInt64());
@@ -49,7 +50,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_OverTheHub_ReturnsTheResultWithIdMap()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
         await hub.OpenBookAsync(book.Id);
 
@@ -84,7 +85,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task Sync_RepeatedWithTheSameSyncId_ReplaysTheFirstResult()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
 
         var first = await hub.SyncAsync(book.Id, NewBill("once", book.WalletId, 5));
@@ -101,7 +102,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     {
         var alice = await server.NewUserAsync("alice");
         var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
+        var book = await alice.CreateSharedBookAsync(bob);
         await using var aliceHub = await server.ConnectAsync(alice);
         await using var bobHub = await server.ConnectAsync(bob);
         await aliceHub.OpenBookAsync(book.Id);
@@ -120,7 +121,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
 
         // Pushes of one book arrive in version order, so if Alice's first push is Bob's version 3,
         // she never got her own version 2.
-        await RestSyncAsync(bob, book.Id, NewBill("bob-1", book.WalletId, 1));
+        await bob.SyncOkAsync(book.Id, NewBill("bob-1", book.WalletId, 1));
         var next = await aliceHub.NextChangeAsync();
         Assert.Equal(2, next.GetProperty("fromVersion").GetInt64());
         Assert.Equal(3, next.GetProperty("toVersion").GetInt64());
@@ -131,13 +132,13 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     {
         var alice = await server.NewUserAsync("alice");
         var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
+        var book = await alice.CreateSharedBookAsync(bob);
         await using var aliceHub = await server.ConnectAsync(alice);
         await using var aliceSecondTab = await server.ConnectAsync(alice);
         await aliceHub.OpenBookAsync(book.Id);
         await aliceSecondTab.OpenBookAsync(book.Id);
 
-        await RestSyncAsync(bob, book.Id, new { syncId = "rest-1", book = new { name = "Renamed" } });
+        await bob.SyncOkAsync(book.Id, new { syncId = "rest-1", book = new { name = "Renamed" } });
 
         foreach (var hub in new[] { aliceHub, aliceSecondTab })
         {
@@ -152,10 +153,10 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     {
         var alice = await server.NewUserAsync("alice");
         var bob = await server.NewUserAsync("bob");
-        var book = await CreateAsync(alice, bob);
-        var kept = (await RestSyncAsync(alice, book.Id, NewBill("seen", book.WalletId, 10)))
+        var book = await alice.CreateSharedBookAsync(bob);
+        var kept = (await alice.SyncOkAsync(book.Id, NewBill("seen", book.WalletId, 10)))
             .GetProperty("idMap").GetProperty("bills").GetProperty("-1").GetInt64();
-        var doomed = (await RestSyncAsync(alice, book.Id, NewBill("seen-too", book.WalletId, 20)))
+        var doomed = (await alice.SyncOkAsync(book.Id, NewBill("seen-too", book.WalletId, 20)))
             .GetProperty("idMap").GetProperty("bills").GetProperty("-1").GetInt64();
         await using var bobHub = await server.ConnectAsync(bob);
         var seen = await bobHub.OpenBookAsync(book.Id);
@@ -163,9 +164,9 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
         await bobHub.CloseBookAsync(book.Id);
 
         // While Bob is away: one new bill (version 4) and one deletion (version 5).
-        var added = (await RestSyncAsync(alice, book.Id, NewBill("missed", book.WalletId, 40)))
+        var added = (await alice.SyncOkAsync(book.Id, NewBill("missed", book.WalletId, 40)))
             .GetProperty("idMap").GetProperty("bills").GetProperty("-1").GetInt64();
-        await RestSyncAsync(alice, book.Id, new { syncId = "missed-delete", bills = new[] { new { id = doomed, status = 2 } } });
+        await alice.SyncOkAsync(book.Id, new { syncId = "missed-delete", bills = new[] { new { id = doomed, status = 2 } } });
 
         var caughtUp = await bobHub.OpenBookAsync(book.Id, sinceVersion: 3);
 
@@ -181,7 +182,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
         var current = await bobHub.OpenBookAsync(book.Id, sinceVersion: 5);
         Assert.Equal(5, current.GetProperty("fromVersion").GetInt64());
         Assert.Equal(0, current.GetProperty("wallets").GetArrayLength() + current.GetProperty("bills").GetArrayLength());
-        await RestSyncAsync(alice, book.Id, NewBill("live", book.WalletId, 1));
+        await alice.SyncOkAsync(book.Id, NewBill("live", book.WalletId, 1));
         var live = await bobHub.NextChangeAsync();
         Assert.Equal(5, live.GetProperty("fromVersion").GetInt64());
         Assert.Equal(6, live.GetProperty("toVersion").GetInt64());
@@ -191,7 +192,7 @@ public sealed class BookHubTests(BillHolderServer server) : IClassFixture<BillHo
     public async Task OpenBook_SinceAFutureVersion_ReturnsTheFullBook()
     {
         var owner = await server.NewUserAsync("owner");
-        var book = await CreateAsync(owner);
+        var book = await owner.CreateSharedBookAsync();
         await using var hub = await server.ConnectAsync(owner);
 
         var opened = await hub.OpenBookAsync(book.Id, sinceVersion: 99);

@@ -1,10 +1,6 @@
 using System.Security.Claims;
-using BillHolder.Server.Realtime;
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
+using BillHolder.Server.Realtime;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,11 +1,7 @@
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
 using static BillHolder.Server.Books.Engine.RecordStatus;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Engine;
 
 // Generates one random request that the parser would accept, from a client's possibly stale copy.
 internal sealed class RandomSync(Random random, BookState copy)

@@ -1,10 +1,6 @@
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Engine;
 
 // A deliberately naive second implementation of the sync rules over plain mutable dictionaries, used by
 // the randomized model test. It tracks only the fields the random generator varies.

@@ -1,12 +1,8 @@
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
 using static BillHolder.Server.Books.Engine.RecordStatus;
-using static BillHolder.Tests.Sync.SyncTestData;
+using static BillHolder.Tests.Books.Engine.SyncTestData;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Engine;
 
 public sealed class SyncEngineRuleTests
 {

@@ -1,11 +1,6 @@
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
-using static BillHolder.Server.Books.Engine.RecordStatus;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Engine;
 
 // Random valid sync streams from several clients holding stale copies, applied in sequence; after every
 // step the engine's book must equal the naive reference model and every balance must add up.

@@ -1,11 +1,7 @@
 using System.Collections.Immutable;
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
-using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Engine;
 
 // Builders for books and requests, so each test states only the fields it is about.
 internal static class SyncTestData

@@ -1,13 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using BillHolder.Server.Infrastructure.Errors;
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
+using BillHolder.Server.Infrastructure.Errors;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Parsing;
 
 // Request bodies assembled from raw JSON fragments, so a table row can state "amount is 10.0" literally.
 internal static class ParserTestData

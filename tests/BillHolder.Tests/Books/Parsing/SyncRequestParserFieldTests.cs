@@ -1,6 +1,6 @@
-using static BillHolder.Tests.Sync.ParserTestData;
+using static BillHolder.Tests.Books.Parsing.ParserTestData;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Parsing;
 
 // One row per field value: either it parses, or the only error is at that field's path.
 public sealed class SyncRequestParserFieldTests

@@ -1,12 +1,7 @@
 using System.Text.Json;
-using BillHolder.Server.Books;
-using BillHolder.Server.Books;
-using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Parsing;
 
 // Rules found by trying the API as a user: blank names, and modifies that would silently reset a balance.
 public sealed class SyncRequestParserNameTests

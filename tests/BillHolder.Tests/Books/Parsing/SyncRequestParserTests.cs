@@ -1,11 +1,8 @@
-using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Books.Parsing;
-using BillHolder.Server.Books.Storage;
-using BillHolder.Server.Infrastructure;
-using static BillHolder.Tests.Sync.ParserTestData;
+using static BillHolder.Tests.Books.Parsing.ParserTestData;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Books.Parsing;
 
 public sealed class SyncRequestParserTests
 {

@@ -3,14 +3,40 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BillHolder.Tests.Infrastructure;
 
-namespace BillHolder.Tests.Sync;
+namespace BillHolder.Tests.Infrastructure;
 
-// Small helpers for driving syncs over REST in tests.
-internal static class SyncApiClient
+// The one test client: what tests do over REST as a signed-in user (create books, share them, sync, read).
+internal static class TestClient
 {
-    // Book B0 of the issue: wallets 1 and 2 (opening 0); bills b1{w1,10}, b2{w2,5}; transfer t1{1->2,20};
+    public const long OpeningBalance = 1000;
+
+    public sealed record SharedBook(long Id, long WalletId);
+
+    public static async Task<long> CreateBookAsync(this UserClient user, string name)
+    {
+        var book = await (await user.Http.PostJsonAsync("/api/books", new { name })).ReadJsonAsync(HttpStatusCode.Created);
+        return book.GetProperty("id").GetInt64();
+    }
+
+    // A book at version 1 holding wallet "Cash" with the opening balance; the others join as editors.
+    public static async Task<SharedBook> CreateSharedBookAsync(this UserClient owner, params UserClient[] editors)
+    {
+        var book = await (await owner.Http.PostJsonAsync("/api/books", new
+        {
+            name = "Shared",
+            wallets = new[] { new { id = -1, status = 3, name = "Cash", openingBalance = OpeningBalance } },
+        })).ReadJsonAsync(HttpStatusCode.Created);
+        var shared = new SharedBook(book.GetProperty("id").GetInt64(), book.GetProperty("idMap").GetProperty("wallets").GetProperty("-1").GetInt64());
+        foreach (var editor in editors) await owner.SetRoleAsync(shared.Id, editor.Username, "editor");
+        return shared;
+    }
+
+    public static async Task SetRoleAsync(this UserClient owner, long bookId, string username, string role) =>
+        await (await owner.Http.PutAsJsonAsync($"/api/books/{bookId}/members/{username}", new { role })).ReadJsonAsync(HttpStatusCode.OK);
+
+    // Book B0 of the worked examples: wallets 1 and 2 (opening 0); bills b1{w1,10}, b2{w2,5}; transfer t1{1->2,20};
     // incomes i1{w1,100}, i2{w2,40}. So wallet 1 = 70, wallet 2 = 55, at version 1.
-    public static async Task<long> CreateB0Async(UserClient user)
+    public static async Task<long> CreateB0Async(this UserClient user)
     {
         var book = await (await user.Http.PostJsonAsync("/api/books", new
         {
@@ -65,4 +91,10 @@ internal static class SyncApiClient
         new { id, status, fromWalletId = from, toWalletId = to, amount, date = 1 };
 
     public static object Wallet(long id, int status, string name, long openingBalance = 0) => new { id, status, name, openingBalance };
+
+    public static object NewBill(string syncId, long walletId, long amount, long provisionalId = -1) => new
+    {
+        syncId,
+        bills = new[] { new { id = provisionalId, status = 3, walletId, amount, date = 1, category = "food" } },
+    };
 }
