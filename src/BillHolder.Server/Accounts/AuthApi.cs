@@ -5,23 +5,14 @@ using Microsoft.AspNetCore.Identity;
 
 namespace BillHolder.Server.Accounts;
 
+// Handlers of /api/auth and /api/me; the routes are in AccountsModule.
 internal static partial class AuthApi
 {
-    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
-    {
-        var auth = app.MapGroup("/api/auth").AllowAnonymous();
-        auth.MapPost("/register", Register);
-        auth.MapPost("/login", Login);
-
-        app.MapGet("/api/me", Me).RequireAuthorization();
-        return app;
-    }
-
     internal sealed record Credentials(string? Username, string? Password);
 
     internal sealed record UserDto(long Id, string Username);
 
-    private static async Task<Results<Created<UserDto>, ProblemHttpResult>> Register(
+    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> Register(
         Credentials body, UserStore users, IPasswordHasher<UserRecord> hasher, TimeProvider time,
         ILogger<UserStore> logger, CancellationToken cancellationToken)
     {
@@ -39,7 +30,7 @@ internal static partial class AuthApi
         return TypedResults.Created("/api/me", new UserDto(user.Id, user.Username));
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Login(
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Login(
         Credentials body, HttpContext http, UserStore users, IPasswordHasher<UserRecord> hasher,
         TokenIssuer tokens, LoginThrottle throttle, CancellationToken cancellationToken)
     {
@@ -86,11 +77,7 @@ internal static partial class AuthApi
     private static readonly Lazy<string> UnknownUserHash =
         new(() => new PasswordHasher<UserRecord>().HashPassword(UnknownUser, Guid.NewGuid().ToString()));
 
-    private static Ok<UserDto> Me(HttpContext http)
-    {
-        var user = CurrentUser.From(http.User);
-        return TypedResults.Ok(new UserDto(user.Id, user.Username));
-    }
+    public static Ok<UserDto> Me(CurrentUser user) => TypedResults.Ok(new UserDto(user.Id, user.Username));
 
     // One answer for an unknown user and a wrong password, so usernames cannot be probed.
     private static ProblemHttpResult InvalidCredentials() =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BillHolder.Server.Books.Engine;
 
 namespace BillHolder.Server.Books;
@@ -15,7 +16,7 @@ internal sealed record SyncResult(
     long BookId, string SyncId, long Version, bool Applied, ByCollection<IReadOnlyDictionary<long, long>> IdMap,
     IReadOnlyList<SkippedDto> Skipped, ChangeSet? Changes)
 {
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public bool Replayed { get; init; }
 }
 
@@ -35,6 +36,8 @@ internal sealed record CreatedBook : BookSnapshot
 {
     public CreatedBook(BookSnapshot snapshot, ByCollection<IReadOnlyDictionary<long, long>> idMap) : base(snapshot) => IdMap = idMap;
 
+    // After the snapshot's members, as it always was on the wire (the serializer puts a derived type's own first).
+    [JsonPropertyOrder(1)]
     public ByCollection<IReadOnlyDictionary<long, long>> IdMap { get; }
 }
 

@@ -44,6 +44,22 @@ public sealed class BooksTests(BillHolderServer server) : IClassFixture<BillHold
         Assert.Equal(1, book.GetProperty("idMap").GetProperty("bills").GetProperty("-4").GetInt64());
     }
 
+    // The wire shapes clients parse, member by member and in order, so a refactoring cannot reshape them.
+    [Fact]
+    public async Task CreationAnswerAndHistorySummary_KeepTheirShape()
+    {
+        var user = await server.NewUserAsync();
+        var book = await (await user.Http.PostJsonAsync("/api/books", new { name = "Shape" })).ReadJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(["id", "name", "remark", "version", "wallets", "bills", "transfers", "incomes", "createdBy", "createdAt",
+            "lastEditedBy", "lastEditedAt", "idMap"], book.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["wallets", "bills", "transfers", "incomes"], book.GetProperty("idMap").EnumerateObject().Select(p => p.Name));
+
+        var history = await (await user.Http.GetAsync($"/api/books/{book.GetProperty("id").GetInt64()}/history")).ReadJsonAsync(HttpStatusCode.OK);
+        var summary = history[0].GetProperty("summary");
+        Assert.Equal(["wallets", "bills", "transfers", "incomes", "bookChanged"], summary.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["new", "modified", "deleted"], summary.GetProperty("bills").EnumerateObject().Select(p => p.Name));
+    }
+
     [Theory]
     [InlineData("{}", "name")]
     [InlineData("{\"name\":\"\"}", "name")]

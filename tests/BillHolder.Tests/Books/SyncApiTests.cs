@@ -5,7 +5,7 @@ using static BillHolder.Tests.Infrastructure.TestClient;
 
 namespace BillHolder.Tests.Books;
 
-// The worked examples and every sync error code, over REST against the real database.
+// The worked examples on book B0 (TestClient.CreateB0Async) and every sync error code, over REST against the real database.
 public sealed class SyncApiTests(BillHolderServer server) : IClassFixture<BillHolderServer>
 {
     public static TheoryData<string, object, long, long> Examples() => new()

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace BillHolder.Server.Books.Engine;
 
 // Either the sync applied (possibly changing nothing: Changes.Any is false) or it was rejected as a
@@ -46,4 +48,5 @@ internal sealed record AppliedChanges(CollectionChanges<Wallet> Wallets, Collect
 
 // What one version changed, by count: the history's summary.
 internal sealed record ChangeSummary(CollectionCounts Wallets, CollectionCounts Bills, CollectionCounts Transfers,
-    CollectionCounts Incomes, bool BookChanged) : ByCollection<CollectionCounts>(Wallets, Bills, Transfers, Incomes);
+    CollectionCounts Incomes, [property: JsonPropertyOrder(1)] bool BookChanged)
+    : ByCollection<CollectionCounts>(Wallets, Bills, Transfers, Incomes);

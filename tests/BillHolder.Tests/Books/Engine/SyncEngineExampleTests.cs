@@ -4,7 +4,7 @@ using static BillHolder.Tests.Books.Engine.SyncTestData;
 
 namespace BillHolder.Tests.Books.Engine;
 
-// The worked examples of the sync specification, on book B0 (wallet 1 = 70, wallet 2 = 55).
+// Worked examples of the README's sync rules on book B0 (SyncTestData.B0: wallet 1 = 70, wallet 2 = 55).
 public sealed class SyncEngineExampleTests
 {
     public static TheoryData<string, long, long> BalanceExamples => new()

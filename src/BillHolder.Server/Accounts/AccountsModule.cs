@@ -5,8 +5,19 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace BillHolder.Server.Accounts;
 
-internal static class AccountsExtensions
+// Accounts: registration, login (JWT HS256), the failed-login throttle. A leaf: it depends on Infrastructure only.
+internal static class AccountsModule
 {
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").AllowAnonymous();
+        auth.MapPost("/register", AuthApi.Register);
+        auth.MapPost("/login", AuthApi.Login);
+
+        app.MapGet("/api/me", AuthApi.Me).RequireAuthorization();
+        return app;
+    }
+
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>()
