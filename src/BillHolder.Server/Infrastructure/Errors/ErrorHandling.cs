@@ -22,9 +22,6 @@ internal static class ErrorHandling
             context.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
             context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
         });
-        // The middleware would log every bad request as an unhandled error with a stack trace, letting anyone
-        // fill the error log; WriteExceptionProblem logs each exception at the level it deserves instead.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.None);
         // Binding failures (malformed JSON, wrong content type) throw, so one handler turns them into problems.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
@@ -32,7 +29,13 @@ internal static class ErrorHandling
 
     public static IApplicationBuilder UseErrorHandling(this IApplicationBuilder app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteExceptionProblem });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = WriteExceptionProblem,
+            // The middleware would log every bad request as an unhandled error with a stack trace, letting anyone
+            // fill the error log; WriteExceptionProblem logs each exception once, at the level it deserves.
+            SuppressDiagnosticsCallback = _ => true,
+        });
         app.UseStatusCodePages(async context =>
         {
             var http = context.HttpContext;
