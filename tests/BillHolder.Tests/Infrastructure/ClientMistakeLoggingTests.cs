@@ -47,7 +47,8 @@ public sealed class ClientMistakeLoggingTests(BillHolderServer server) : IClassF
 
     private static void AssertQuiet(IReadOnlyList<LogEntry> entries)
     {
-        Assert.DoesNotContain(entries, e => e.Level >= LogEventLevel.Warning);
+        // Readiness probes while the fixture's schema was being applied answered 503 (a Warning): not a client mistake.
+        Assert.DoesNotContain(entries, e => e.Level >= LogEventLevel.Warning && !e.Text.StartsWith("HTTP GET /health/ready responded 503"));
         Assert.DoesNotContain(entries, e => e.Line.Contains("   at "));
     }
 }

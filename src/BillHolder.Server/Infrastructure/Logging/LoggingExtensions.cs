@@ -21,6 +21,8 @@ internal static class LoggingExtensions
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             // ASP.NET Core's own request lines repeat the full URL, query string included; ours (below) carry the path.
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
+            // It logs every failed readiness probe at Error; the probe's request line (503, Warning) says enough.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             // A HubException is the answer to a client mistake; HubCallLogging notes it at Information.
