@@ -64,11 +64,12 @@ public sealed class SyncHttpModelTests(BillHolderServer server) : IClassFixture<
         Assert.True(outcomes.GetValueOrDefault("applied") > Steps / 3, string.Join(", ", outcomes));
     }
 
-    // The book exactly as the database holds it, counters included.
+    // The book exactly as the database holds it (its checkpoint and the log after it), counters included.
     private async Task<BookState> StoredAsync(long bookId)
     {
         await using var connection = await server.Database.Connections().OpenAsync(CancellationToken.None);
-        return BookJson.ReadState((await BookStore.ReadAsync(connection, null, bookId, CancellationToken.None))!);
+        var head = await BookStore.ReadHeadAsync(connection, null, bookId, CancellationToken.None);
+        return (await BookLoader.LoadAsync(connection, null, head!, cached: null, CancellationToken.None)).State;
     }
 
     private static HttpContent Body(string syncId, long baseVersion, SyncChanges changes) =>
