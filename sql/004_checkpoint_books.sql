@@ -28,8 +28,11 @@ SELECT id, version, name, remark, lastEditedBy, lastEditedAt, nextWalletId, next
 FROM book;
 
 -- A foreign key check takes a shared lock on the parent row. With the book row as parent, every sync's log and
--- receipt insert would wait for a running checkpoint; with the head as parent it waits for nothing but syncs.
+-- receipt insert (and every membership change, which holds the head lock meanwhile) would wait for a running
+-- checkpoint; with the head as parent they wait for nothing but each other.
 ALTER TABLE book_change DROP FOREIGN KEY fk_book_change_book;
 ALTER TABLE book_change ADD CONSTRAINT fk_book_change_head FOREIGN KEY (book_id) REFERENCES book_head (book_id) ON DELETE CASCADE;
 ALTER TABLE sync_receipt DROP FOREIGN KEY fk_sync_receipt_book;
 ALTER TABLE sync_receipt ADD CONSTRAINT fk_sync_receipt_head FOREIGN KEY (book_id) REFERENCES book_head (book_id) ON DELETE CASCADE;
+ALTER TABLE book_member DROP FOREIGN KEY fk_book_member_book;
+ALTER TABLE book_member ADD CONSTRAINT fk_book_member_head FOREIGN KEY (book_id) REFERENCES book_head (book_id) ON DELETE CASCADE;

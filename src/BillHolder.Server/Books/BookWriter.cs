@@ -34,6 +34,12 @@ internal sealed class BookWriter(
     // The most syncs one transaction has carried (for tests and operators).
     public int LargestBatch => Volatile.Read(ref _largestBatch);
 
+    // Syncs of the book waiting for their batch, the running batch's included.
+    internal int Queued(long bookId)
+    {
+        lock (_queues) return _queues.TryGetValue(bookId, out var queue) ? queue.Count : 0;
+    }
+
     public Task<Result<SyncResult>> SyncAsync(long bookId, CurrentUser user, SyncRequest request, string? origin, CancellationToken cancellationToken)
     {
         var pending = new Pending(user, request, origin, PayloadHash(request));
