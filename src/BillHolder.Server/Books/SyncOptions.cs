@@ -34,6 +34,10 @@ internal sealed class SyncOptions
     [Range(1, 1_000_000)]
     public int RateLimitPerSecond { get; set; } = 30;
 
+    // Invite codes a user may present per minute (accepted or not).
+    [Range(1, 1_000_000)]
+    public int InviteAcceptsPerMinute { get; set; } = 10;
+
     // Books kept parsed in memory, counted in records, so a sync need not re-read and re-parse its book.
     [Range(0, 100_000_000)]
     public int CachedRecords { get; set; } = 2_000_000;
