@@ -2,7 +2,8 @@
 # Runs the load tests end to end: private MariaDB, a fresh database, the server in Release with the rate limits
 # raised, every load test in sequence, a summary table; the server is stopped (and the database dropped) on exit.
 # Usage: benchmarks/run.sh [--quick]      (--quick: short durations, to check that everything works)
-# The server runs with the rate limits and the per-user connection cap raised, and the book cap at 60,000
+# The server runs with the rate limits, the registration limits (every load client registers from 127.0.0.1),
+# token lifetime (the load tester does not refresh) and the per-user connection cap raised, and the book cap at 60,000
 # records (the 50k-record test books plus their wallets), so that the numbers measure the server, not its
 # limiters.
 # Env: KEEP_DB=1 keeps the bench database, SERVER_LOG_LEVEL (default Warning; Information adds a console line
@@ -54,6 +55,7 @@ log "starting server on $url (log: $out/server.log)"
   Serilog__MinimumLevel__Default="${SERVER_LOG_LEVEL:-Warning}" \
   Sync__RateLimitBurst=1000000 Sync__RateLimitPerSecond=1000000 Sync__MaxRecordsPerBook=60000 \
   Realtime__InvocationBurst=100000 Realtime__InvocationsPerSecond=100000 Realtime__MaxConnectionsPerUser=10000 \
+  Auth__MaxRegistrationsPerAddress=10000000 Auth__MaxRegistrations=10000000 Auth__AccessTokenMinutes=240 \
   exec ./BillHolder.Server
 ) >"$out/server.log" 2>&1 &
 server_pid=$!
