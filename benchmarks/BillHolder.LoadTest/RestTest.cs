@@ -4,7 +4,7 @@ namespace BillHolder.LoadTest;
 
 // Closed loop over REST: each client sends its next 10-record sync as soon as the previous one answered.
 // The measured window lasts --seconds, and longer if needed until --min-syncs were answered, but never past
-// --max-seconds (so a slow server still ends): a checkpointing server needs a number of syncs per checkpoint
+// --max-seconds (so a slow server still ends; at least one sync is measured within it): a checkpointing server needs a number of syncs per checkpoint
 // cycle, not a duration. With --db the redo the database wrote during the window is divided by its syncs.
 internal static class RestTest
 {
@@ -28,7 +28,7 @@ internal static class RestTest
         bool Running()
         {
             var now = Stopwatch.GetTimestamp();
-            return now < end || (now < hardEnd && Volatile.Read(ref measured) < minSyncs);
+            return now < end || (now < hardEnd && Volatile.Read(ref measured) < Math.Max(minSyncs, 1));
         }
         using var abort = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + maxSeconds + 60));
         long? redoBefore = null;
