@@ -72,7 +72,8 @@ def main(path):
             if s and s.get("errors", "0") != "0":
                 notes.append(f"errors {s['errors']}")
             if s and "min_syncs_missed" in s:
-                notes.append(f"{s['syncs']} of {s['min_syncs_missed']} syncs for the checkpoint cycles")
+                notes.append(f"{s['syncs']} of {s['min_syncs_missed']} syncs for the checkpoint cycles"
+                             + (" (unreachable at this rate: stopped early)" if "min_syncs_unreachable" in s else ""))
             if s and "window_s" in s:
                 notes.append(f"{s['window_s']} s window")
             if s and "seed_s" in s and "size" in server_tag:
@@ -116,7 +117,7 @@ def main(path):
         elif rest.startswith("firstsync-whole-get"):
             whole = values
     if pages or whole:
-        print("| first sync of the big book | status | seconds | pages | records | MiB sent | server RSS before → peak MiB |")
+        print("| first sync of the big book | status | seconds | pages | records | MiB received | server RSS before → peak MiB |")
         print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
         if pages and pages.get("skipped"):
             print("| snapshot pages (limit 1000) + changes since | not available on this server (404) | | | | | |")

@@ -4,7 +4,8 @@ namespace BillHolder.LoadTest;
 
 // Closed loop over REST: each client sends its next 10-record sync as soon as the previous one answered.
 // The measured window lasts --seconds, and longer if needed until --min-syncs were answered, but never past
-// --max-seconds (so a slow server still ends; at least one sync is measured within it): a checkpointing server needs a number of syncs per checkpoint
+// --max-seconds (so a slow server still ends; at least one sync is measured within it; the extension stops at
+// once when the rate so far could not reach --min-syncs by --max-seconds): a checkpointing server needs a number of syncs per checkpoint
 // cycle, not a duration. With --db the redo the database wrote during the window is divided by its syncs.
 internal static class RestTest
 {
@@ -25,10 +26,21 @@ internal static class RestTest
         var measuredFrom = Stopwatch.GetTimestamp() + (long)(warmup * Stopwatch.Frequency);
         var end = measuredFrom + (long)(seconds * Stopwatch.Frequency);
         var hardEnd = measuredFrom + (long)(maxSeconds * Stopwatch.Frequency);
+        var gaveUp = false;
         bool Running()
         {
             var now = Stopwatch.GetTimestamp();
-            return now < end || (now < hardEnd && Volatile.Read(ref measured) < Math.Max(minSyncs, 1));
+            if (now < end) return true;
+            var count = Volatile.Read(ref measured);
+            if (count >= Math.Max(minSyncs, 1) || now >= hardEnd) return false;
+            // Past --seconds and short of --min-syncs: go on only if the rate so far can reach it by --max-seconds
+            // (a server that rewrites the whole book per sync never will; do not burn the cap on it).
+            if (count > 0 && count / (double)(now - measuredFrom) * (hardEnd - measuredFrom) < minSyncs)
+            {
+                gaveUp = true;
+                return false;
+            }
+            return true;
         }
         using var abort = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + maxSeconds + 60));
         long? redoBefore = null;
@@ -67,7 +79,7 @@ internal static class RestTest
         var all = latencies.SelectMany(l => l).ToList();
         var failed = errors.SelectMany(e => e).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var errorText = failed.Count == 0 ? "0" : string.Join(",", failed.Select(e => $"{e.Key}x{e.Value}"));
-        var shortOf = minSyncs > 0 && all.Count < minSyncs ? $" min_syncs_missed={minSyncs}" : "";
+        var shortOf = minSyncs > 0 && all.Count < minSyncs ? $" min_syncs_missed={minSyncs}{(gaveUp ? " min_syncs_unreachable=1" : "")}" : "";
         Stats.Result($"rest books={books} clients={clients} preload={preload}",
             $"syncs={all.Count} syncs_per_s={all.Count / window:0.0} {Stats.Summary(all)} errors={errorText}{Redo.Field(redoBefore, redoAfter, all.Count)} window_s={window:0.0} seed_s={seedSeconds:0.0}{shortOf}");
     }
