@@ -49,7 +49,7 @@ internal sealed class BookService(
             user.Username, applied.Changes.Summary, now), cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
 
-        cache.Offer(bookId, new StoredBook(applied.Book, user.Username, now, sizes, applied.Book.Version, LogBytes: 0, CheckpointLogBytes: 0));
+        cache.Offer(bookId, new StoredBook(applied.Book, user.Username, now, sizes, applied.Book.Version, []));
         logger.LogInformation("Created book {BookId} for {Username} with {Records} record(s)", bookId, user.Username, book.Changes.Count);
         var header = new BookHeader(bookId, user.Username, now, user.Username, now);
         return new CreatedBook(BookSnapshot.From(header, applied.Book), applied.IdMap);

@@ -182,11 +182,8 @@ internal sealed class BookWriter(
                 }
                 var row = ChangeLogStore.Row(pushed, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
                 ChangeLogStore.Append(writes, row);
-                book = book with
-                {
-                    State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now,
-                    LogBytes = book.LogBytes + row.Bytes,
-                };
+                book = (book with { State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now })
+                    .Logged(applied.Book.Version, row.Bytes);
                 pushes.Add((pushed, pending.Origin, pending));
             }
             ReceiptStore.Insert(writes, bookId, request.SyncId, pending.PayloadHash, result, now);
@@ -207,7 +204,10 @@ internal sealed class BookWriter(
         await transaction.CommitAsync(none);
 
         cache.Offer(bookId, book);
-        if (batch.Count > _largestBatch) Interlocked.Exchange(ref _largestBatch, Math.Max(_largestBatch, batch.Count));
+        for (var seen = Volatile.Read(ref _largestBatch); batch.Count > seen; seen = Volatile.Read(ref _largestBatch))
+        {
+            if (Interlocked.CompareExchange(ref _largestBatch, batch.Count, seen) == seen) break;
+        }
         // Still under the book's lock, so events leave in version order.
         foreach (var (changes, origin, sync) in pushes)
         {
@@ -215,7 +215,8 @@ internal sealed class BookWriter(
                 sync.Request.SyncId, bookId, changes.ToVersion, sync.User.Username);
             events.BookChanged(changes, origin);
         }
-        checkpointer.Noted(bookId, book);
+        // The cached entry also knows of checkpoints written while this batch ran.
+        checkpointer.Noted(bookId, cache.Get(bookId) ?? book);
         foreach (var (sync, reply) in replies) sync.Done.TrySetResult(reply);
     }
 

@@ -27,7 +27,7 @@ internal static class BookLoader
             if (log is null) continue;
             var json = new CollectionsJson(row.Wallets, row.Bills, row.Transfers, row.Incomes);
             var checkpoint = new StoredBook(BookJson.ReadCheckpoint(row), head.LastEditedBy, head.LastEditedAt, json.Sizes,
-                row.CheckpointVersion, LogBytes: 0, CheckpointLogBytes: 0);
+                row.CheckpointVersion, []);
             return Forward(checkpoint, log, head);
         }
         throw new InvalidOperationException($"The change log of book {head.BookId} misses versions after its checkpoint.");
@@ -37,12 +37,12 @@ internal static class BookLoader
     {
         var state = book.State;
         var sizes = book.CollectionBytes;
-        long bytes = 0;
+        var known = book.Log.ToBuilder();
         foreach (var logged in log)
         {
             sizes = CollectionSizes.After(sizes, state, logged.Change);
             state = Replay.Apply(state, logged.Change);
-            bytes += logged.Bytes;
+            known.Add(new LoggedVersion(logged.Change.ToVersion, logged.Bytes));
         }
         return book with
         {
@@ -50,7 +50,7 @@ internal static class BookLoader
             LastEditedBy = head.LastEditedBy,
             LastEditedAt = head.LastEditedAt,
             CollectionBytes = sizes,
-            LogBytes = book.LogBytes + bytes,
+            Log = known.ToImmutable(),
         };
     }
 }

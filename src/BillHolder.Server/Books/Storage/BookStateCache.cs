@@ -1,51 +1,115 @@
+using System.Collections.Immutable;
 using BillHolder.Server.Books.Engine;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books.Storage;
 
 // A book as this process last saw it committed: its state and what storage needs to know about it.
-// CollectionBytes is each collection's JSON size as a checkpoint would write it; LogBytes counts the log rows this
-// process wrote or replayed since it loaded the book, CheckpointLogBytes that count when the checkpoint it knows
-// of was taken, so LogBytes - CheckpointLogBytes is the log after the checkpoint.
+// CollectionBytes is each collection's JSON size as a checkpoint would write it; Log lists the log rows after the
+// checkpoint this process knows of (version and weight), so what a checkpoint would save is known without a query.
 internal sealed record StoredBook(BookState State, string LastEditedBy, long LastEditedAt, ByCollection<long> CollectionBytes,
-    long CheckpointVersion, long LogBytes, long CheckpointLogBytes)
+    long CheckpointVersion, ImmutableList<LoggedVersion> Log)
 {
     public long Bytes => CollectionBytes.Wallets + CollectionBytes.Bills + CollectionBytes.Transfers + CollectionBytes.Incomes;
 
-    public long LogBytesSinceCheckpoint => LogBytes - CheckpointLogBytes;
+    public long LogBytesSinceCheckpoint => Log.Sum(entry => entry.Bytes);
+
+    public StoredBook Logged(long version, long bytes) => this with { Log = Log.Add(new LoggedVersion(version, bytes)) };
+
+    // What a checkpoint at `version` (written here or by another process) covers is no longer log to replay.
+    public StoredBook CheckpointedAt(long version) => version <= CheckpointVersion ? this
+        : this with { CheckpointVersion = version, Log = Log.RemoveAll(entry => entry.Version <= version) };
 }
 
-// Parsed books by id, at the last version this process saw committed. Whoever uses an entry compares its version
+internal sealed record LoggedVersion(long Version, long Bytes);
+
+// Parsed books by id, at the last version this process saw committed, least recently used first out, bounded by
+// Sync__CachedRecords (0 turns it off). The book just used always stays, even one bigger than the bound: evicting
+// the book being written would make each of its syncs reload it whole. Whoever uses an entry compares its version
 // with the head row it read: older entries are brought forward by replaying the log, never reloaded whole.
-// Sized in records (Sync__CachedRecords); idle books age out.
-internal sealed class BookStateCache(IOptions<SyncOptions> options) : IDisposable
+internal sealed class BookStateCache(IOptions<SyncOptions> options, TimeProvider time)
 {
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, options.Value.CachedRecords) });
-    private readonly bool _enabled = options.Value.CachedRecords > 0;
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(30);
 
-    public StoredBook? Get(long bookId) => _enabled && _cache.TryGetValue(bookId, out StoredBook? book) ? book : null;
+    private readonly long _limit = options.Value.CachedRecords;
+    private readonly Dictionary<long, LinkedListNode<Entry>> _entries = new();
+    private readonly LinkedList<Entry> _byUse = new();
+    private long _records;
 
-    // Keeps the newer of what is cached and what is offered: readers and writers race to put their result here.
-    public void Offer(long bookId, StoredBook book) => Update(bookId, current => current is null || current.State.Version <= book.State.Version ? book : current);
+    private sealed record Entry(long BookId, StoredBook Book, long Records, DateTimeOffset UsedAt);
+
+    public StoredBook? Get(long bookId)
+    {
+        lock (_entries)
+        {
+            if (!_entries.TryGetValue(bookId, out var node)) return null;
+            Touch(node, node.Value with { UsedAt = time.GetUtcNow() });
+            return node.Value.Book;
+        }
+    }
+
+    // Keeps the newer of what is cached and what is offered (readers and writers race to put their result here),
+    // with the newest checkpoint either of them knows.
+    public void Offer(long bookId, StoredBook book) => Update(bookId, current =>
+        current is null ? book
+        : current.State.Version > book.State.Version ? current.CheckpointedAt(book.CheckpointVersion)
+        : book.CheckpointedAt(current.CheckpointVersion));
 
     // Atomic read-modify-write of one entry (the checkpointer records a checkpoint on whatever version is cached now).
     public void Update(long bookId, Func<StoredBook?, StoredBook?> update)
     {
-        if (!_enabled) return;
-        lock (_cache)
+        if (_limit <= 0) return;
+        lock (_entries)
         {
-            var current = Get(bookId);
-            var next = update(current);
-            if (next is null || ReferenceEquals(next, current)) return;
-            _cache.Set(bookId, next, new MemoryCacheEntryOptions { Size = 1 + next.State.RecordCount, SlidingExpiration = TimeSpan.FromMinutes(30) });
+            _entries.TryGetValue(bookId, out var node);
+            var next = update(node?.Value.Book);
+            if (next is null || ReferenceEquals(next, node?.Value.Book)) return;
+            var entry = new Entry(bookId, next, 1 + next.State.RecordCount, time.GetUtcNow());
+            if (node is null)
+            {
+                _entries[bookId] = _byUse.AddFirst(entry);
+                _records += entry.Records;
+            }
+            else
+            {
+                _records += entry.Records - node.Value.Records;
+                Touch(node, entry);
+            }
+            Evict(keep: bookId);
         }
     }
 
     public void Remove(long bookId)
     {
-        lock (_cache) _cache.Remove(bookId);
+        lock (_entries)
+        {
+            if (!_entries.Remove(bookId, out var node)) return;
+            _byUse.Remove(node);
+            _records -= node.Value.Records;
+        }
     }
 
-    public void Dispose() => _cache.Dispose();
+    internal long CachedRecordCount
+    {
+        get { lock (_entries) return _records; }
+    }
+
+    private void Touch(LinkedListNode<Entry> node, Entry entry)
+    {
+        node.Value = entry;
+        _byUse.Remove(node);
+        _byUse.AddFirst(node);
+    }
+
+    // Oldest first: over the bound, or idle too long; never the book in hand.
+    private void Evict(long keep)
+    {
+        var now = time.GetUtcNow();
+        while (_byUse.Last is { } last && last.Value.BookId != keep && (_records > _limit || now - last.Value.UsedAt > IdleLimit))
+        {
+            _byUse.RemoveLast();
+            _entries.Remove(last.Value.BookId);
+            _records -= last.Value.Records;
+        }
+    }
 }

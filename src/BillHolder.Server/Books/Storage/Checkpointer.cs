@@ -78,11 +78,7 @@ internal sealed class Checkpointer(
             var known = written is null ? await books.CheckpointVersionAsync(bookId, cancellationToken) ?? version : version;
             if (written is not null) Interlocked.Increment(ref _written);
             // Another process may have written a newer one: either way the log up to `known` is covered.
-            cache.Update(bookId, current => current is null || current.CheckpointVersion >= known ? current : current with
-            {
-                CheckpointVersion = known,
-                CheckpointLogBytes = current.State.Version <= known ? current.LogBytes : book.LogBytes,
-            });
+            cache.Update(bookId, current => current?.CheckpointedAt(known));
             lock (_books)
             {
                 if (_books.TryGetValue(bookId, out var entry) && !entry.Queued && cache.Get(bookId) is { } now && now.CheckpointVersion >= now.State.Version)

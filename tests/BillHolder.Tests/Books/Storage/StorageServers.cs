@@ -40,6 +40,21 @@ public sealed class LazyCheckpointServer : IAsyncLifetime
     public Task DisposeAsync() => Server.DisposeAsync();
 }
 
+// A server whose only reason to checkpoint is a book left idle for a second.
+public sealed class IdleCheckpointServer : IAsyncLifetime
+{
+    public BillHolderServer Server { get; } = new();
+
+    public Task InitializeAsync()
+    {
+        Server.Settings["Sync:CheckpointMinLogBytes"] = (1L << 40).ToString();
+        Server.Settings["Sync:CheckpointIdleSeconds"] = "1";
+        return Server.InitializeAsync();
+    }
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+}
+
 internal static class StoredRows
 {
     public static async Task<long> CheckpointVersionAsync(this BillHolderServer server, long bookId)
