@@ -48,7 +48,7 @@ internal sealed class BookService(
             }
             var first = ReceiptStore.Read(start.Result!);
             var current = await ChangesAsync(connection, transaction, bookId, state, request.BaseVersion, cancellationToken);
-            return first with { Changes = current, Replayed = true };
+            return first with { Changes = current };
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
