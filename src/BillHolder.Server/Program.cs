@@ -11,6 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLogging();
 builder.AddErrorHandling();
+builder.AddResponseHeaders();
+builder.AddJsonBodies();
 builder.AddDatabase();
 builder.AddAccounts();
 builder.AddBooks();
@@ -19,6 +21,7 @@ builder.AddRealtime();
 var app = builder.Build();
 
 app.UseRequestLogging();
+app.UseResponseHeaders();
 app.UseErrorHandling();
 app.UseWebSockets();
 app.UseRouting();

@@ -79,8 +79,9 @@ internal static class ErrorHandling
             (413, ErrorCodes.PayloadTooLarge, "The request body is larger than this endpoint accepts."),
         BadHttpRequestException { StatusCode: 415 } =>
             (415, ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
-        BadHttpRequestException { InnerException: JsonException } or JsonException =>
-            (400, ErrorCodes.MalformedRequest, "The request body is not valid JSON of the expected shape."),
+        // The JSON path names the offending key (a duplicate, a wrong type) without naming internal types.
+        BadHttpRequestException { InnerException: JsonException json } => Malformed(json),
+        JsonException json => Malformed(json),
         // The framework's own wording names internal parameter types; clients get the documented contract instead.
         BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode),
             "The request is malformed: send the documented JSON body (Content-Type: application/json) and parameters."),
@@ -89,8 +90,17 @@ internal static class ErrorHandling
         _ => (500, ErrorCodes.InternalError, "An unexpected error occurred."),
     };
 
+    private static (int, string, string) Malformed(JsonException json) => (400, ErrorCodes.MalformedRequest,
+        json.Path is { Length: > 1 } path
+            ? $"The request body is not valid JSON of the expected shape at {path} (a value of the wrong type, or a key sent twice)."
+            : "The request body is not valid JSON of the expected shape.");
+
+    // Answers the framework sets by status alone. 400 and 408 also come from Kestrel when a body cannot be read
+    // (bad chunked framing; a body that stops short of its Content-Length).
     private static string DetailFor(int status) => status switch
     {
+        400 => "The request is malformed: send the documented JSON body (Content-Type: application/json) and parameters.",
+        408 => "The request body did not arrive in time: it stopped before its Content-Length, or came too slowly.",
         401 => "Authentication is required: send a valid bearer token.",
         403 => "You may not do this.",
         404 => "No such resource.",
