@@ -1,5 +1,5 @@
-using BillHolder.Server.Books;
-using BillHolder.Server.Sync;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Storage;
 
 namespace BillHolder.Benchmarks;
 
@@ -70,10 +70,10 @@ internal static class BenchBook
         LastEditedBy = "owner",
         LastEditedAt = Now,
         Version = state.Version,
-        NextWalletId = state.NextWalletId,
-        NextBillId = state.NextBillId,
-        NextTransferId = state.NextTransferId,
-        NextIncomeId = state.NextIncomeId,
+        NextWalletId = state.NextIds.Wallets,
+        NextBillId = state.NextIds.Bills,
+        NextTransferId = state.NextIds.Transfers,
+        NextIncomeId = state.NextIds.Incomes,
     };
 
     private static readonly string[] Categories = ["food", "rent", "transport", "fun", "health", "gifts"];

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using BillHolder.Server.Books;
-using BillHolder.Server.Sync;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Storage;
 
 namespace BillHolder.Benchmarks;
 
@@ -55,12 +55,12 @@ public class SyncCostBenchmarks
 
     // The answer to a client that sent baseVersion = the version before this sync: a filter over every record.
     [Benchmark(Description = "ChangeSet: Since(baseVersion)")]
-    public object ChangeSetSince() => ChangeSet.Since(1, _after, _book.Version, DeletedIds.None);
+    public object ChangeSetSince() => ChangeSet.Since(1, _after, _book.Version, ChangeSet.NoneDeleted);
 
     // Since + its serialization: what actually goes back on the wire for a client that sent baseVersion.
     [Benchmark(Description = "ChangeSet: Since + serialize")]
     public int ChangeSetSinceSerialized() =>
-        JsonSerializer.SerializeToUtf8Bytes(ChangeSet.Since(1, _after, _book.Version, DeletedIds.None), BookJson.Options).Length;
+        JsonSerializer.SerializeToUtf8Bytes(ChangeSet.Since(1, _after, _book.Version, ChangeSet.NoneDeleted), BookJson.Options).Length;
 
     // The answer to a client that sent no baseVersion: the whole book, serialized.
     [Benchmark(Description = "ChangeSet: Snapshot + serialize")]

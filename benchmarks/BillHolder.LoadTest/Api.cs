@@ -3,9 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BillHolder.LoadTest;
 
@@ -86,14 +85,16 @@ internal sealed class Api(Uri baseUri)
         return (status, await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken));
     }
 
+    // A real WebSocket (no negotiation round trip); the token travels in the Authorization header.
     public HubConnection Hub(User user)
     {
-        var uri = new UriBuilder(baseUri) { Scheme = baseUri.Scheme == "https" ? "wss" : "ws", Path = "/hubs/books", Query = $"access_token={user.Token}" }.Uri;
-        var builder = new HubConnectionBuilder();
-        builder.Services.AddSingleton<IConnectionFactory, WebSocketConnectionFactory>();
-        builder.Services.AddSingleton<EndPoint>(new UriEndPoint(uri));
-        builder.AddJsonProtocol();
-        var connection = builder.Build();
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseUri, "/hubs/books"), HttpTransportType.WebSockets, options =>
+            {
+                options.SkipNegotiation = true;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(user.Token);
+            })
+            .Build();
         connection.ServerTimeout = TimeSpan.FromSeconds(120);
         return connection;
     }

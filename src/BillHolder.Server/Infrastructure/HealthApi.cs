@@ -1,42 +1,58 @@
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using Dapper;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BillHolder.Server.Infrastructure;
 
+// /health/live answers while the process runs; /health/ready runs the checks tagged "ready" (the database).
+// The answers are ours, not the package's: {"status": ...} and the 503 database_unavailable problem.
 internal static class HealthApi
 {
+    public const string ReadyTag = "ready";
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/health").AllowAnonymous();
-        group.MapGet("/live", Live);
-        group.MapGet("/ready", Ready);
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteLive }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteReady })
+            .AllowAnonymous();
         return app;
     }
 
-    private static Ok<HealthStatus> Live() => TypedResults.Ok(new HealthStatus("live"));
+    private static Task WriteLive(HttpContext http, HealthReport report) =>
+        TypedResults.Ok(new HealthStatus("live")).ExecuteAsync(http);
 
-    private static async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> Ready(
-        DbConnectionFactory connections, DatabaseState state, CancellationToken cancellationToken)
+    private static Task WriteReady(HttpContext http, HealthReport report)
     {
-        if (!state.SchemaReady) return Unavailable("The database schema is not ready yet.");
+        if (report.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+        {
+            return TypedResults.Ok(new HealthStatus("ready")).ExecuteAsync(http);
+        }
+        var detail = report.Entries.Values.Select(e => e.Description).FirstOrDefault(d => d is not null) ?? "The database is unreachable.";
+        return new ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, detail).ToProblem().ExecuteAsync(http);
+    }
+
+    internal sealed record HealthStatus(string Status);
+}
+
+// Ready means: the schema is applied and the database answers within 3 seconds.
+internal sealed class DatabaseHealthCheck(DbConnectionFactory connections, DatabaseState state) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
+    {
+        if (!state.SchemaReady) return HealthCheckResult.Unhealthy("The database schema is not ready yet.");
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
             await using var connection = await connections.OpenAsync(timeout.Token);
             await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: timeout.Token));
-            return TypedResults.Ok(new HealthStatus("ready"));
+            return HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException)
+        catch (Exception ex) when (ex is OperationCanceledException || DbConnectionFactory.IsOutage(ex))
         {
-            return Unavailable("The database is unreachable.");
+            return HealthCheckResult.Unhealthy("The database is unreachable.");
         }
     }
-
-    private static ProblemHttpResult Unavailable(string detail) =>
-        new ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, detail).ToProblem();
-
-    internal sealed record HealthStatus(string Status);
 }

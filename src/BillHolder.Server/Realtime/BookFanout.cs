@@ -107,7 +107,7 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutb
         {
             return await members.UserIdsAsync(bookId, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+        catch (Exception ex) when (Infrastructure.Database.DbConnectionFactory.IsOutage(ex))
         {
             logger.LogWarning(ex, "Could not re-read the members of book {BookId} before a push; pushing to its current subscribers", bookId);
             return null;

@@ -1,6 +1,6 @@
-using System.Data.Common;
 using System.Threading.RateLimiting;
 using BillHolder.Server.Accounts;
+using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -34,7 +34,7 @@ internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> option
         {
             return await next(context);
         }
-        catch (Exception ex) when (ex is DbException or TimeoutException)
+        catch (Exception ex) when (DbConnectionFactory.IsOutage(ex))
         {
             // As REST does: the client hears "try again", the operator gets the real cause.
             logger.LogWarning(ex, "Database error in hub call {Method}", context.HubMethodName);

@@ -1,28 +1,35 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
+using BillHolder.Server.Infrastructure.Logging;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace BillHolder.Tests.Infrastructure;
 
-// A logger provider that keeps every formatted entry (with its exception text) in memory.
-internal sealed class LogCapture : ILoggerProvider
+// A Serilog sink beside the console one: it receives each event after the server's levels, filters and
+// masking, exactly as the console does, and keeps it with the line the console would print.
+internal sealed class LogCapture : ILogEventSink
 {
-    private readonly ConcurrentQueue<(string Category, string Text)> _entries = new();
+    private static readonly MessageTemplateTextFormatter ConsoleLine = new(LoggingExtensions.ConsoleTemplate);
 
-    public IReadOnlyList<(string Category, string Text)> Entries => [.. _entries];
+    private static readonly MessageTemplateTextFormatter ConsoleMessage = new("{Message:lj}");
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+    private readonly ConcurrentQueue<LogEntry> _entries = new();
 
-    public void Dispose()
+    public IReadOnlyList<LogEntry> Entries => [.. _entries];
+
+    public void Emit(LogEvent logEvent)
     {
-    }
-
-    private sealed class Logger(string category, ConcurrentQueue<(string, string)> entries) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue((category, formatter(state, exception) + (exception is null ? "" : " " + exception)));
+        var category = logEvent.Properties.TryGetValue(Constants.SourceContextPropertyName, out var source) && source is ScalarValue { Value: string name }
+            ? name : "";
+        var rendered = new StringWriter();
+        ConsoleMessage.Format(logEvent, rendered);
+        var message = rendered.ToString();
+        var line = new StringWriter();
+        ConsoleLine.Format(logEvent, line);
+        _entries.Enqueue(new LogEntry(logEvent.Level, category, logEvent.Exception is null ? message : $"{message} {logEvent.Exception}", line.ToString()));
     }
 }
+
+// Text is the rendered message (and exception); Line is the whole console line.
+internal sealed record LogEntry(LogEventLevel Level, string Category, string Text, string Line);

@@ -4,8 +4,11 @@ using System.Net.Sockets;
 namespace BillHolder.Tests.Infrastructure;
 
 // A loopback TCP relay in front of MariaDB that a test can cut and restore, to play a database outage.
+// It also counts round trips: each time a client speaks again after the server answered is one.
 internal sealed class TcpRelay : IAsyncDisposable
 {
+    private long _roundTrips;
+
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
@@ -35,6 +38,9 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     public void Restore() => _up = true;
 
+    // Client turns over all relayed connections so far (pipelined requests sent together count once).
+    public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -58,8 +64,9 @@ internal sealed class TcpRelay : IAsyncDisposable
         {
             await outbound.ConnectAsync(_target, _stop.Token);
             lock (_open) { _open.Add(inbound); _open.Add(outbound); }
-            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), _stop.Token);
-            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), _stop.Token);
+            var turn = new Turn();
+            var a = PumpAsync(inbound.GetStream(), outbound.GetStream(), turn, fromClient: true);
+            var b = PumpAsync(outbound.GetStream(), inbound.GetStream(), turn, fromClient: false);
             await Task.WhenAny(a, b);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -70,6 +77,25 @@ internal sealed class TcpRelay : IAsyncDisposable
             inbound.Dispose();
             outbound.Dispose();
         }
+    }
+
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, Turn turn, bool fromClient)
+    {
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await from.ReadAsync(buffer, _stop.Token);
+            if (read == 0) return;
+            // A request waits for its answer before the next one, so the first bytes after an answer open a turn.
+            if (fromClient && !turn.ClientSpeaking) Interlocked.Increment(ref _roundTrips);
+            turn.ClientSpeaking = fromClient;
+            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+        }
+    }
+
+    private sealed class Turn
+    {
+        public volatile bool ClientSpeaking;
     }
 
     public async ValueTask DisposeAsync()

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Serilog.Core;
 
 namespace BillHolder.Tests.Infrastructure;
 
@@ -29,7 +29,7 @@ public sealed class BillHolderServer : IAsyncLifetime
     // How the server reaches its database, when a test puts something in between (a relay it can cut).
     internal Func<string, string> RouteToDatabase { get; set; } = connectionString => connectionString;
 
-    // Every log entry the server writes, next to its console output, for tests of what gets logged.
+    // Every log event the server writes to its console, for tests of what gets logged.
     internal LogCapture Logs { get; } = new();
 
     public async Task InitializeAsync()
@@ -86,7 +86,7 @@ public sealed class BillHolderServer : IAsyncLifetime
             foreach (var (key, value) in owner.Settings) builder.UseSetting(key, value);
             builder.ConfigureTestServices(services =>
             {
-                services.AddSingleton<ILoggerProvider>(owner.Logs);
+                services.AddSingleton<ILogEventSink>(owner.Logs);
                 services.AddSingleton<IStartupFilter, ClientAddressFromHeader>();
             });
         }

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using BillHolder.Tests.Infrastructure;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using System.Net;
 
 namespace BillHolder.Tests.Realtime;
 
@@ -47,14 +45,29 @@ internal sealed class TestHubConnection : IAsyncDisposable
         return client;
     }
 
-    // A connection that is not started, for tests of the handshake itself.
+    // A connection that is not started, for tests of the handshake itself. One WebSocket to the in-memory
+    // server; the token rides in the query string, as browsers must send it (tests check it never reaches the logs).
     public static HubConnection Build(BillHolderServer server, string? token)
     {
-        var builder = new HubConnectionBuilder();
-        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(server.App.Server, token));
-        builder.Services.AddSingleton<EndPoint>(new UriEndPoint(new Uri("ws://localhost/hubs/books")));
-        builder.AddJsonProtocol();
-        return builder.Build();
+        var testServer = server.App.Server;
+        return new HubConnectionBuilder()
+            .WithUrl(new Uri(testServer.BaseAddress, "/hubs/books"), options =>
+            {
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+                options.HttpMessageHandlerFactory = _ => testServer.CreateHandler();
+                if (token is not null) options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+                options.WebSocketFactory = async (context, cancellationToken) =>
+                {
+                    var uri = context.Uri;
+                    if (context.Options.AccessTokenProvider is { } provider && await provider() is { Length: > 0 } accessToken)
+                    {
+                        uri = new UriBuilder(uri) { Query = $"access_token={Uri.EscapeDataString(accessToken)}" }.Uri;
+                    }
+                    return await testServer.CreateWebSocketClient().ConnectAsync(uri, cancellationToken);
+                };
+            })
+            .Build();
     }
 
     public Task<JsonElement> OpenBookAsync(long bookId, long? sinceVersion = null) =>

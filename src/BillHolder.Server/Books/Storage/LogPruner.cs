@@ -1,4 +1,3 @@
-using System.Data.Common;
 using BillHolder.Server.Infrastructure.Database;
 using Microsoft.Extensions.Options;
 
@@ -39,9 +38,11 @@ internal sealed class LogPruner(
                     logger.LogInformation("Pruned {Receipts} sync receipt(s) and {Changes} change log row(s)", receiptCount, changeCount);
                 }
             }
-            catch (DbException ex)
+            catch (Exception ex) when (ex is System.Data.Common.DbException || DbConnectionFactory.IsOutage(ex))
             {
-                logger.LogWarning("Pruning the sync log failed, will retry: {Error}", ex.Message);
+                // An outage waits for the next hour; any other database error is a bug, but not worth stopping the server.
+                if (DbConnectionFactory.IsOutage(ex)) logger.LogWarning("Pruning the sync log failed, will retry: {Error}", ex.Message);
+                else logger.LogError(ex, "Pruning the sync log failed, will retry");
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }

@@ -14,6 +14,7 @@ internal static class DatabaseExtensions
         builder.Services.AddSingleton<DatabaseState>();
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SchemaMigrator>());
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthApi.ReadyTag]);
         return builder;
     }
 }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
 
@@ -60,9 +59,15 @@ internal sealed class SchemaMigrator(
                 state.MarkSchemaReady();
                 return;
             }
-            catch (DbException ex)
+            catch (Exception ex) when (DbConnectionFactory.IsOutage(ex))
             {
                 logger.LogWarning("Schema migration waits for the database {Database}: {Error}", connections.Describe(), ex.Message);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException)
+            {
+                // A failing script or refused credentials do not heal by waiting: stop the server, naming the cause.
+                logger.LogCritical(ex, "Schema migration failed on {Database}", connections.Describe());
+                throw;
             }
             await Task.Delay(delay, stoppingToken);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));

@@ -1,4 +1,4 @@
-using System.Data.Common;
+using BillHolder.Server.Infrastructure.Database;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -22,9 +22,6 @@ internal static class ErrorHandling
             context.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
             context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
         });
-        // The middleware would log every bad request as an unhandled error with a stack trace, letting anyone
-        // fill the error log; WriteExceptionProblem logs each exception at the level it deserves instead.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.None);
         // Binding failures (malformed JSON, wrong content type) throw, so one handler turns them into problems.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return builder;
@@ -32,7 +29,13 @@ internal static class ErrorHandling
 
     public static IApplicationBuilder UseErrorHandling(this IApplicationBuilder app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteExceptionProblem });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = WriteExceptionProblem,
+            // The middleware would log every bad request as an unhandled error with a stack trace, letting anyone
+            // fill the error log; WriteExceptionProblem logs each exception once, at the level it deserves.
+            SuppressDiagnosticsCallback = _ => true,
+        });
         app.UseStatusCodePages(async context =>
         {
             var http = context.HttpContext;
@@ -60,7 +63,7 @@ internal static class ErrorHandling
         }
         var (status, code, detail) = Classify(exception);
         if (status < 500) logger.LogInformation("Rejected {Method} {Path}: {Code} ({Reason})", http.Request.Method, http.Request.Path.Value, code, exception?.Message);
-        else if (exception is DbException) logger.LogWarning("Database unavailable: {Error}", exception.Message);
+        else if (exception is not null && DbConnectionFactory.IsOutage(exception)) logger.LogWarning("Database unavailable: {Error}", exception.Message);
         else logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path.Value);
 
         http.Response.StatusCode = status;
@@ -85,7 +88,7 @@ internal static class ErrorHandling
         // The framework's own wording names internal parameter types; clients get the documented contract instead.
         BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode),
             "The request is malformed: send the documented JSON body (Content-Type: application/json) and parameters."),
-        DbException or TimeoutException =>
+        { } outage when DbConnectionFactory.IsOutage(outage) =>
             (503, ErrorCodes.DatabaseUnavailable, "The database is unavailable; try again shortly."),
         _ => (500, ErrorCodes.InternalError, "An unexpected error occurred."),
     };
