@@ -25,6 +25,7 @@ app.UseResponseHeaders();
 app.UseErrorHandling();
 app.UseWebSockets();
 app.UseRouting();
+app.UseDatabaseBreaker();
 app.UseBodySizeLimits();
 app.UseAuthentication();
 app.UseAuthorization();

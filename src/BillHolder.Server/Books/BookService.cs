@@ -26,7 +26,11 @@ internal sealed class BookService(
     ILogger<BookService> logger)
 {
     // A sync needs the editor role; Origin names the hub connection that sent it (null for REST).
-    public async Task<Result<SyncResult>> SyncAsync(long bookId, CurrentUser user, SyncRequest request, string? origin,
+    public Task<Result<SyncResult>> SyncAsync(long bookId, CurrentUser user, SyncRequest request, string? origin,
+        CancellationToken cancellationToken) =>
+        Contention.RetryOnceAsync(() => SyncOnceAsync(bookId, user, request, origin, cancellationToken), logger, "a sync");
+
+    private async Task<Result<SyncResult>> SyncOnceAsync(long bookId, CurrentUser user, SyncRequest request, string? origin,
         CancellationToken cancellationToken)
     {
         var payloadHash = PayloadHash(request);

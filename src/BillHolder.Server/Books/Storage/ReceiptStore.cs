@@ -42,7 +42,7 @@ internal sealed class ReceiptStore(DbConnectionFactory connections)
 
     public async Task<int> PruneAsync(long before, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(DeleteOldReceipts, new { Before = before }, cancellationToken: cancellationToken));
     }
 }

@@ -76,7 +76,7 @@ internal sealed class SchemaMigrator(
 
     public async Task<int> ApplyPendingAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(TakeLock, cancellationToken: cancellationToken));
         try
         {
