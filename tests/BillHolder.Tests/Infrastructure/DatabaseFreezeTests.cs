@@ -53,7 +53,7 @@ public sealed class DatabaseFreezeTests(FreezableServer freezable) : IClassFixtu
             var first = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => TimedAsync(() => user.Http.GetAsync("/api/books"))));
             foreach (var (response, elapsed) in first)
             {
-                var problem = await response.ProblemAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+                await response.ProblemAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
                 Assert.True(elapsed < FirstAnswers, $"a first request took {elapsed}");
                 Assert.NotEmpty(response.Headers.GetValues("Retry-After"));
             }
