@@ -50,7 +50,7 @@ start() {
     --bind-address=127.0.0.1 --socket="$sock" --pid-file="$dir/mysqld.pid" --skip-log-bin \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=500 --innodb-buffer-pool-size=256M \
-    --max-allowed-packet=128M --log-error="$dir/error.log" >/dev/null 2>&1 &
+    --max-allowed-packet=512M --log-error="$dir/error.log" >/dev/null 2>&1 &
   for _ in $(seq 1 60); do running && break; sleep 0.5; done
   running || { log "did not start; see $dir/error.log"; tail -20 "$dir/error.log" >&2; exit 1; }
   echo "$port" >"$port_file"

@@ -56,7 +56,7 @@ internal static class BenchBook
         return new SyncRequest(syncId, book.Version, null, new SyncChanges([], bills, [transfer], []));
     }
 
-    public static BookRow ToRow(long id, BookState state) => new()
+    public static CheckpointRow ToRow(long id, BookState state) => new()
     {
         Id = id,
         Name = state.Name,
@@ -65,11 +65,7 @@ internal static class BenchBook
         Bills = BookJson.Write(state.Bills.Values),
         Transfers = BookJson.Write(state.Transfers.Values),
         Incomes = BookJson.Write(state.Incomes.Values),
-        CreatedBy = "owner",
-        CreatedAt = Now,
-        LastEditedBy = "owner",
-        LastEditedAt = Now,
-        Version = state.Version,
+        CheckpointVersion = state.Version,
         NextWalletId = state.NextIds.Wallets,
         NextBillId = state.NextIds.Bills,
         NextTransferId = state.NextIds.Transfers,

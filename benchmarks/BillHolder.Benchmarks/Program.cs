@@ -12,6 +12,11 @@ public static class Program
     // Every other argument goes to BenchmarkDotNet (--filter, --job, --exporters, ...).
     public static void Main(string[] args)
     {
+        if (args.Contains("--memory"))
+        {
+            CachedBookMemory.Print();
+            return;
+        }
         var rest = args.Where(a => a != "--short").ToList();
         if (!rest.Contains("--filter")) rest.AddRange(["--filter", "*"]);
         IConfig config = DefaultConfig.Instance;

@@ -14,7 +14,7 @@ public class SyncCostBenchmarks
     private BookState _book = null!;
     private BookState _after = null!;
     private SyncRequest _request = null!;
-    private BookRow _row = null!;
+    private CheckpointRow _row = null!;
 
     [Params(1_000, 10_000, 50_000)]
     public int Records { get; set; }
@@ -51,7 +51,7 @@ public class SyncCostBenchmarks
 
     // Paid when the parsed-book cache misses (first sync after start, eviction, another process wrote).
     [Benchmark(Description = "Json: ReadState (parse book row)")]
-    public object ReadState() => BookJson.ReadState(_row);
+    public object ReadState() => BookJson.ReadCheckpoint(_row);
 
     // The answer to a client that sent baseVersion = the version before this sync: a filter over every record.
     [Benchmark(Description = "ChangeSet: Since(baseVersion)")]

@@ -35,6 +35,7 @@ internal static class BooksModule
         book.MapPost("/sync", SyncApi.Sync).RequireBookRole(BookRole.Editor, checkedByService: true)
             .WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit);
         book.MapGet("/changes", SyncApi.Changes).RequireBookRole(BookRole.Viewer, checkedByService: true);
+        book.MapGet("/snapshot", SyncApi.Snapshot).RequireBookRole(BookRole.Viewer, checkedByService: true);
         book.MapGet("/history", SyncApi.History).RequireBookRole(BookRole.Viewer);
         book.MapGet("/consistency", SyncApi.Consistency).RequireBookRole(BookRole.Viewer);
         return app;
@@ -54,7 +55,10 @@ internal static class BooksModule
         builder.Services.AddSingleton<ReceiptStore>();
         builder.Services.AddSingleton<BookAccess>();
         builder.Services.AddSingleton<SyncParser>();
+        builder.Services.AddSingleton<BookWriter>();
         builder.Services.AddSingleton<BookService>();
+        builder.Services.AddSingleton<Checkpointer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Checkpointer>());
         builder.Services.AddHostedService<LogPruner>();
         builder.Services.AddRateLimiter(limiter =>
         {

@@ -36,6 +36,18 @@ internal static class SyncApi
         return changes.IsOk ? TypedResults.Ok(changes.Value) : changes.Error.ToProblem();
     }
 
+    public static async Task<Results<Ok<SnapshotPage>, ProblemHttpResult>> Snapshot(
+        long bookId, [FromQuery(Name = "cursor")] string? cursor, [FromQuery(Name = "limit")] string? limitText, CurrentUser user,
+        BookService books, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var limit = (int?)QueryParameters.Integer(limitText, "limit", 1, SyncOptions.MaxSnapshotPage, errors);
+        if (cursor is { Length: > 200 }) errors["cursor"] = ["is not a cursor of this book's snapshot"];
+        if (errors.Count > 0) return ApiError.Validation(errors).ToProblem();
+        var page = await books.SnapshotPageAsync(bookId, user, cursor, limit ?? SyncOptions.DefaultSnapshotPage, cancellationToken);
+        return page.IsOk ? TypedResults.Ok(page.Value) : page.Error.ToProblem();
+    }
+
     public static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> History(
         long bookId, [FromQuery(Name = "before")] string? beforeText, [FromQuery(Name = "limit")] string? limitText,
         ChangeLogStore log, CancellationToken cancellationToken)

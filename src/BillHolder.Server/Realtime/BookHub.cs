@@ -35,12 +35,31 @@ internal sealed class BookHub(
         using (await subscriptions.EnterAsync(bookId, Context.ConnectionAborted))
         {
             changes = Unwrap(await books.ChangesSinceAsync(bookId, user, sinceVersion, Context.ConnectionAborted));
+            // Never a full answer with partial content: a book too big to send whole is read in pages first.
+            var records = (long)changes.Wallets.Count + changes.Bills.Count + changes.Transfers.Count + changes.Incomes.Count;
+            if (changes.Full && records > options.Value.MaxSnapshotRecords)
+            {
+                throw new ApiError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.SnapshotTooLarge,
+                    $"The book holds {records} records, more than OpenBook sends whole ({options.Value.MaxSnapshotRecords}): read it with " +
+                    "ReadSnapshotPage, then OpenBook(bookId, version).", new Dictionary<string, object?> { ["version"] = changes.ToVersion }).ToHubException();
+            }
             var subscriber = new BookSubscriptions.Subscriber(Context.ConnectionId, user.Id, user.Username) { OpenedAtVersion = changes.ToVersion };
             // Refused when the connection dropped meanwhile: nobody would ever remove it.
             subscriptions.TryAdd(bookId, subscriber, out joined);
         }
         if (joined) fanout.PresenceChanged(bookId);
         return changes;
+    }
+
+    // The paged first sync, as GET /api/books/{bookId}/snapshot: limit 1-5000 (null: 1000), cursor null for the first page.
+    public async Task<SnapshotPage> ReadSnapshotPage(long bookId, string? cursor, int? limit)
+    {
+        if (limit is < 1 or > SyncOptions.MaxSnapshotPage)
+        {
+            throw ApiError.Validation("limit", $"must be an integer between 1 and {SyncOptions.MaxSnapshotPage}").ToHubException();
+        }
+        return Unwrap(await books.SnapshotPageAsync(bookId, CurrentUser.From(Context.User!), cursor, limit ?? SyncOptions.DefaultSnapshotPage,
+            Context.ConnectionAborted));
     }
 
     public async Task CloseBook(long bookId)

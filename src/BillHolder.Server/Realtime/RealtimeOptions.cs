@@ -28,4 +28,9 @@ internal sealed class RealtimeOptions
 
     [Range(1, 100_000)]
     public int InvocationsPerSecond { get; set; } = 20;
+
+    // Books larger than this are not sent whole by OpenBook: it answers snapshot_too_large and the client pages
+    // (ReadSnapshotPage). The default was the book cap before paging existed, so no existing client notices.
+    [Range(1, 10_000_000)]
+    public int MaxSnapshotRecords { get; set; } = 50_000;
 }

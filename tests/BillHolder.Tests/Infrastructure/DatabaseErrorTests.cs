@@ -86,7 +86,7 @@ public sealed class DatabaseErrorTests(ShortLockWaitServer shortLockWait) : ICla
     {
         var connection = await Server.Database.Connections().OpenAsync(CancellationToken.None);
         var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
-        await connection.ExecuteAsync("SELECT id FROM book WHERE id = @BookId FOR UPDATE", new { BookId = bookId }, transaction);
+        await connection.ExecuteAsync("SELECT book_id FROM book_head WHERE book_id = @BookId FOR UPDATE", new { BookId = bookId }, transaction);
         return new RowLock(connection, transaction);
     }
 

@@ -5,10 +5,10 @@ public sealed class DatabaseRoundTripTests(RelayedServer relayed) : IClassFixtur
 {
     // Lock the row, write the book, the change and the receipt, begin and commit: nothing else, on a warm
     // pooled connection (no reset on open, no re-selected database, isolation level sent with BEGIN).
-    public const int MaxRoundTripsOfASmallSync = 6;
+    public const int MaxRoundTripsOfASmallSync = 4;
 
     [Fact]
-    public async Task SmallSync_OnAWarmPooledConnection_TakesAtMostSixRoundTrips()
+    public async Task SmallSync_OnAWarmPooledConnection_TakesAtMostFourRoundTrips()
     {
         var user = await relayed.Server.NewUserAsync();
         var bookId = await user.CreateB0Async();

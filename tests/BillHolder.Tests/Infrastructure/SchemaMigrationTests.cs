@@ -15,8 +15,8 @@ public sealed class SchemaMigrationTests
             new DatabaseState(), NullLogger<SchemaMigrator>.Instance);
         var scripts = Directory.GetFiles(SchemaMigrator.ScriptsDirectory, "*.sql").Select(f => Path.GetFileNameWithoutExtension(f)!).Order().ToList();
 
-        var first = await migrator.ApplyPendingAsync(CancellationToken.None);
-        var second = await migrator.ApplyPendingAsync(CancellationToken.None);
+        var first = await migrator.ApplyPendingAsync(apply: true, CancellationToken.None);
+        var second = await migrator.ApplyPendingAsync(apply: true, CancellationToken.None);
 
         Assert.Equal(scripts.Count, first);
         Assert.Equal(0, second);
@@ -25,7 +25,7 @@ public sealed class SchemaMigrationTests
         Assert.Equal(scripts, recorded);
         var tables = (await connection.QueryAsync<string>(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name")).ToList();
-        Assert.Equal(["book", "book_change", "book_member", "schema_migrations", "sync_receipt", "users"], tables);
+        Assert.Equal(["book", "book_change", "book_head", "book_member", "schema_migrations", "sync_receipt", "users"], tables);
     }
 
     [Fact]

@@ -1,15 +1,20 @@
 using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json;
 using BillHolder.Server.Books.Engine;
 
 namespace BillHolder.Server.Books.Storage;
 
-// The JSON of the book's collection columns: arrays of stored records, camelCase, as clients see them.
+// The JSON of the book's collection columns (arrays of stored records, camelCase, as clients see them) and of
+// the change log's rows.
 internal static class BookJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
     public static string Write<T>(IEnumerable<T> records) => JsonSerializer.Serialize(records, Options);
+
+    public static CollectionsJson WriteCollections(BookState state) => new(
+        Write(state.Wallets.Values), Write(state.Bills.Values), Write(state.Transfers.Values), Write(state.Incomes.Values));
 
     public static ImmutableSortedDictionary<long, T> Read<T>(string json) where T : IBookRecord
     {
@@ -19,31 +24,20 @@ internal static class BookJson
         return builder.ToImmutable();
     }
 
-    public static BookState ReadState(BookRow row) => new(
-        row.Version, row.Name, row.Remark,
+    public static BookState ReadCheckpoint(CheckpointRow row) => new(
+        row.CheckpointVersion, row.Name, row.Remark,
         Read<Wallet>(row.Wallets), Read<Bill>(row.Bills), Read<Transfer>(row.Transfers), Read<Income>(row.Incomes),
         new ByCollection<long>(row.NextWalletId, row.NextBillId, row.NextTransferId, row.NextIncomeId));
+
+    // What one record adds to its collection's JSON array (its JSON and a separating comma).
+    public static long SizeOf<T>(T record) => JsonSerializer.SerializeToUtf8Bytes(record, Options).Length + 1;
+
+    public static long SizeOf(string json) => Encoding.UTF8.GetByteCount(json);
 }
 
-// One row of the book table as stored.
-internal sealed class BookRow
+internal sealed record CollectionsJson(string Wallets, string Bills, string Transfers, string Incomes)
 {
-    public long Id { get; init; }
-    public string Name { get; init; } = "";
-    public string? Remark { get; init; }
-    public string Wallets { get; init; } = "[]";
-    public string Bills { get; init; } = "[]";
-    public string Transfers { get; init; } = "[]";
-    public string Incomes { get; init; } = "[]";
-    public string CreatedBy { get; init; } = "";
-    public long CreatedAt { get; init; }
-    public string LastEditedBy { get; init; } = "";
-    public long LastEditedAt { get; init; }
-    public long Version { get; init; }
-    public long NextWalletId { get; init; }
-    public long NextBillId { get; init; }
-    public long NextTransferId { get; init; }
-    public long NextIncomeId { get; init; }
+    public long Bytes => BookJson.SizeOf(Wallets) + BookJson.SizeOf(Bills) + BookJson.SizeOf(Transfers) + BookJson.SizeOf(Incomes);
 
-    public BookHeader Header => new(Id, CreatedBy, CreatedAt, LastEditedBy, LastEditedAt);
+    public ByCollection<long> Sizes => new(BookJson.SizeOf(Wallets), BookJson.SizeOf(Bills), BookJson.SizeOf(Transfers), BookJson.SizeOf(Incomes));
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Data.Common;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Infrastructure.Database;
@@ -6,136 +5,159 @@ using Dapper;
 
 namespace BillHolder.Server.Books.Storage;
 
-// The book table. Methods that take a transaction are building blocks of the sync transaction.
+// The book row (a checkpoint: the records as of checkpointVersion) and the book's head row (its current version,
+// name, id counters and last editor). Syncs lock and write only the head; the book row changes at checkpoints.
+// Methods that take a transaction are building blocks of a larger transaction.
 internal sealed class BookStore(DbConnectionFactory connections)
 {
-    private const string BookColumns = """
-        id AS Id, name AS Name, remark AS Remark, wallets AS Wallets, bills AS Bills, transfers AS Transfers,
-        incomes AS Incomes, createdBy AS CreatedBy, createdAt AS CreatedAt, lastEditedBy AS LastEditedBy,
-        lastEditedAt AS LastEditedAt, version AS Version, nextWalletId AS NextWalletId, nextBillId AS NextBillId,
-        nextTransferId AS NextTransferId, nextIncomeId AS NextIncomeId
+    private const string HeadColumns = """
+        h.book_id AS BookId, h.version AS Version, h.name AS Name, h.remark AS Remark, h.lastEditedBy AS LastEditedBy,
+        h.lastEditedAt AS LastEditedAt, h.nextWalletId AS NextWalletId, h.nextBillId AS NextBillId,
+        h.nextTransferId AS NextTransferId, h.nextIncomeId AS NextIncomeId
         """;
 
-    // One round trip at the start of a sync: takes the book row lock (serializing syncs across server
-    // processes) and brings the caller's role and any receipt for this syncId along with it.
-    private const string LockForSync = """
-        SELECT b.version AS Version, m.role AS Role, r.payload_hash AS PayloadHash, r.result AS Result
-        FROM book b
-        LEFT JOIN book_member m ON m.book_id = b.id AND m.user_id = @UserId
-        LEFT JOIN sync_receipt r ON r.book_id = b.id AND r.sync_id = @SyncId
-        WHERE b.id = @BookId
-        FOR UPDATE
+    // One round trip at the start of a batch of syncs: takes the head row lock (serializing the book's writers
+    // across server processes) and brings the roles of the batch's users and the receipts of its syncIds.
+    private const string LockForSync = $"""
+        SELECT {HeadColumns} FROM book_head h WHERE h.book_id = @BookId FOR UPDATE;
+        SELECT user_id AS UserId, role AS Role FROM book_member WHERE book_id = @BookId AND user_id IN @UserIds;
+        SELECT sync_id AS SyncId, payload_hash AS PayloadHash, result AS Result FROM sync_receipt
+        WHERE book_id = @BookId AND sync_id IN @SyncIds;
         """;
 
-    public static Task<SyncStart?> LockForSyncAsync(DbConnection connection, DbTransaction transaction, long bookId, long userId,
-        string syncId, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<SyncStart>(new CommandDefinition(LockForSync,
-            new { BookId = bookId, UserId = userId, SyncId = syncId }, transaction, cancellationToken: cancellationToken));
+    public static async Task<SyncStart?> LockForSyncAsync(DbConnection connection, DbTransaction transaction, long bookId,
+        IEnumerable<long> userIds, IEnumerable<string> syncIds, CancellationToken cancellationToken)
+    {
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(LockForSync,
+            new { BookId = bookId, UserIds = userIds.Distinct().ToList(), SyncIds = syncIds.Distinct().ToList() }, transaction,
+            cancellationToken: cancellationToken));
+        var head = await results.ReadSingleOrDefaultAsync<HeadRow>();
+        var roles = (await results.ReadAsync<(long UserId, string Role)>()).ToDictionary(r => r.UserId, r => r.Role);
+        var receipts = (await results.ReadAsync<ReceiptRow>()).ToDictionary(r => r.SyncId, StringComparer.Ordinal);
+        return head is null ? null : new SyncStart(head, roles, receipts);
+    }
 
-    private const string SelectBook = $"SELECT {BookColumns} FROM book WHERE id = @BookId";
+    private const string SelectHead = $"SELECT {HeadColumns} FROM book_head h WHERE h.book_id = @BookId";
 
-    public static Task<BookRow?> ReadAsync(DbConnection connection, DbTransaction? transaction, long bookId, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<BookRow>(new CommandDefinition(SelectBook, new { BookId = bookId }, transaction,
+    public static Task<HeadRow?> ReadHeadAsync(DbConnection connection, DbTransaction? transaction, long bookId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<HeadRow>(new CommandDefinition(SelectHead, new { BookId = bookId }, transaction,
             cancellationToken: cancellationToken));
 
-    private const string SelectHead = """
-        SELECT id AS Id, createdBy AS CreatedBy, createdAt AS CreatedAt, lastEditedBy AS LastEditedBy, lastEditedAt AS LastEditedAt,
-               version AS Version
+    private const string SelectHeader = """
+        SELECT b.id AS Id, b.createdBy AS CreatedBy, b.createdAt AS CreatedAt, h.lastEditedBy AS LastEditedBy, h.lastEditedAt AS LastEditedAt
+        FROM book_head h JOIN book b ON b.id = h.book_id WHERE h.book_id = @BookId
+        """;
+
+    // Who made and last edited the book (a plain read of the book row: it never waits for a checkpoint).
+    public static Task<BookHeader?> ReadHeaderAsync(DbConnection connection, DbTransaction? transaction, long bookId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<BookHeader>(new CommandDefinition(SelectHeader, new { BookId = bookId }, transaction,
+            cancellationToken: cancellationToken));
+
+    private const string SelectCheckpoint = """
+        SELECT id AS Id, name AS Name, remark AS Remark, wallets AS Wallets, bills AS Bills, transfers AS Transfers,
+               incomes AS Incomes, checkpointVersion AS CheckpointVersion, nextWalletId AS NextWalletId, nextBillId AS NextBillId,
+               nextTransferId AS NextTransferId, nextIncomeId AS NextIncomeId
         FROM book WHERE id = @BookId
         """;
 
-    // Who made and last edited the book, and its version: enough to serve it from the parsed-book cache.
-    public static Task<BookHead?> ReadHeadAsync(DbConnection connection, long bookId, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<BookHead>(new CommandDefinition(SelectHead, new { BookId = bookId },
-            cancellationToken: cancellationToken));
-
-    private const string SelectVersion = "SELECT version FROM book WHERE id = @BookId";
-
-    public static Task<long?> VersionAsync(DbConnection connection, DbTransaction transaction, long bookId, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectVersion, new { BookId = bookId }, transaction,
+    public static Task<CheckpointRow?> ReadCheckpointAsync(DbConnection connection, DbTransaction? transaction, long bookId,
+        CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<CheckpointRow>(new CommandDefinition(SelectCheckpoint, new { BookId = bookId }, transaction,
             cancellationToken: cancellationToken));
 
     private const string InsertBook = """
         INSERT INTO book (name, remark, wallets, bills, transfers, incomes, createdBy, createdAt, lastEditedBy, lastEditedAt,
-                          version, nextWalletId, nextBillId, nextTransferId, nextIncomeId)
+                          version, checkpointVersion, nextWalletId, nextBillId, nextTransferId, nextIncomeId)
         VALUES (@Name, @Remark, @Wallets, @Bills, @Transfers, @Incomes, @Username, @Now, @Username, @Now,
-                @Version, @NextWalletId, @NextBillId, @NextTransferId, @NextIncomeId);
+                @Version, @Version, @NextWalletId, @NextBillId, @NextTransferId, @NextIncomeId);
         SELECT LAST_INSERT_ID();
         """;
 
-    public static Task<long> InsertAsync(DbConnection connection, DbTransaction transaction, BookState state, string username, long now,
-        CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertBook, StateParameters(state, username, now), transaction,
-            cancellationToken: cancellationToken));
-
-    private const string UpdateBookHead = """
-        UPDATE book SET name = @Name, remark = @Remark, lastEditedBy = @Username, lastEditedAt = @Now, version = @Version,
-                        nextWalletId = @NextWalletId, nextBillId = @NextBillId, nextTransferId = @NextTransferId,
-                        nextIncomeId = @NextIncomeId
+    private const string InsertHead = """
+        INSERT INTO book_head (book_id, version, name, remark, lastEditedBy, lastEditedAt, nextWalletId, nextBillId, nextTransferId, nextIncomeId)
+        VALUES (@BookId, @Version, @Name, @Remark, @Username, @Now, @NextWalletId, @NextBillId, @NextTransferId, @NextIncomeId)
         """;
 
-    private const string SetWallets = ", wallets = @Wallets";
-    private const string SetBills = ", bills = @Bills";
-    private const string SetTransfers = ", transfers = @Transfers";
-    private const string SetIncomes = ", incomes = @Incomes";
-    private const string WhereBook = " WHERE id = @BookId";
-
-    // Rewrites only the collections the sync touched: the engine hands back the very same immutable
-    // collection when nothing in it changed, and serializing a big untouched array is the dominant cost.
-    // The statement is assembled from the constant fragments above; values are always parameters.
-    public static Task SaveAsync(DbConnection connection, DbTransaction transaction, long bookId, BookState before, BookState after,
-        string username, long now, CancellationToken cancellationToken)
+    // A new book is written whole: its first checkpoint is its creation.
+    public static async Task<long> InsertAsync(DbConnection connection, DbTransaction transaction, BookState state, string username, long now,
+        CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters(new
+        var json = BookJson.WriteCollections(state);
+        var bookId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertBook, new
         {
-            BookId = bookId,
-            after.Name,
-            after.Remark,
-            Username = username,
-            Now = now,
-            after.Version,
-            NextWalletId = after.NextIds.Wallets,
-            NextBillId = after.NextIds.Bills,
-            NextTransferId = after.NextIds.Transfers,
-            NextIncomeId = after.NextIds.Incomes,
-        });
-        var sql = new System.Text.StringBuilder(UpdateBookHead);
-        void SetIfChanged<T>(object beforeRecords, ImmutableSortedDictionary<long, T> afterRecords, string fragment, string name)
-        {
-            if (ReferenceEquals(beforeRecords, afterRecords)) return;
-            sql.Append(fragment);
-            parameters.Add(name, BookJson.Write(afterRecords.Values));
-        }
-        SetIfChanged(before.Wallets, after.Wallets, SetWallets, "Wallets");
-        SetIfChanged(before.Bills, after.Bills, SetBills, "Bills");
-        SetIfChanged(before.Transfers, after.Transfers, SetTransfers, "Transfers");
-        SetIfChanged(before.Incomes, after.Incomes, SetIncomes, "Incomes");
-        sql.Append(WhereBook);
-        return connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
+            state.Name, state.Remark, json.Wallets, json.Bills, json.Transfers, json.Incomes, Username = username, Now = now, state.Version,
+            NextWalletId = state.NextIds.Wallets, NextBillId = state.NextIds.Bills, NextTransferId = state.NextIds.Transfers,
+            NextIncomeId = state.NextIds.Incomes,
+        }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(InsertHead, HeadParameters(bookId, state, username, now), transaction,
+            cancellationToken: cancellationToken));
+        return bookId;
     }
 
-    private static object StateParameters(BookState state, string username, long now) => new
+    public const string UpdateHead = """
+        UPDATE book_head SET version = @Version, name = @Name, remark = @Remark, lastEditedBy = @Username, lastEditedAt = @Now,
+               nextWalletId = @NextWalletId, nextBillId = @NextBillId, nextTransferId = @NextTransferId, nextIncomeId = @NextIncomeId
+        WHERE book_id = @BookId
+        """;
+
+    public static object HeadParameters(long bookId, BookState state, string username, long now) => new
     {
-        state.Name,
-        state.Remark,
-        Wallets = BookJson.Write(state.Wallets.Values),
-        Bills = BookJson.Write(state.Bills.Values),
-        Transfers = BookJson.Write(state.Transfers.Values),
-        Incomes = BookJson.Write(state.Incomes.Values),
-        Username = username,
-        Now = now,
-        state.Version,
-        NextWalletId = state.NextIds.Wallets,
-        NextBillId = state.NextIds.Bills,
-        NextTransferId = state.NextIds.Transfers,
+        BookId = bookId, state.Version, state.Name, state.Remark, Username = username, Now = now,
+        NextWalletId = state.NextIds.Wallets, NextBillId = state.NextIds.Bills, NextTransferId = state.NextIds.Transfers,
         NextIncomeId = state.NextIds.Incomes,
     };
 
+    // The first statement decides (a checkpoint only ever moves forward) and locks the row; the collections follow
+    // one statement each, so no statement carries more than one collection (max_allowed_packet).
+    private const string UpdateCheckpoint = """
+        UPDATE book SET checkpointVersion = @Version, version = @Version, name = @Name, remark = @Remark, lastEditedBy = @Username,
+               lastEditedAt = @Now, nextWalletId = @NextWalletId, nextBillId = @NextBillId, nextTransferId = @NextTransferId,
+               nextIncomeId = @NextIncomeId, wallets = @Json
+        WHERE id = @BookId AND checkpointVersion < @Version
+        """;
+
+    private const string UpdateBills = "UPDATE book SET bills = @Json WHERE id = @BookId";
+    private const string UpdateTransfers = "UPDATE book SET transfers = @Json WHERE id = @BookId";
+    private const string UpdateIncomes = "UPDATE book SET incomes = @Json WHERE id = @BookId";
+
+    // Writes the book's records as of state.Version into the book row, unless a checkpoint as new or newer is
+    // there already. Returns the JSON bytes written, or null when it was not newer. One transaction: a crash
+    // leaves the previous checkpoint, whose log rows are all still there.
+    public async Task<long?> WriteCheckpointAsync(long bookId, BookState state, string lastEditedBy, long lastEditedAt,
+        CancellationToken cancellationToken)
+    {
+        var json = BookJson.WriteCollections(state);
+        // Long work: a checkpoint rewrites every record of the book (its own pool, CommandTimeoutSeconds).
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var first = new DynamicParameters(HeadParameters(bookId, state, lastEditedBy, lastEditedAt));
+        first.Add("Json", json.Wallets);
+        if (await connection.ExecuteAsync(new CommandDefinition(UpdateCheckpoint, first, transaction, cancellationToken: cancellationToken)) == 0)
+        {
+            return null;
+        }
+        foreach (var (sql, value) in new[] { (UpdateBills, json.Bills), (UpdateTransfers, json.Transfers), (UpdateIncomes, json.Incomes) })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql, new { BookId = bookId, Json = value }, transaction, cancellationToken: cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return json.Bytes;
+    }
+
+    private const string SelectCheckpointVersion = "SELECT checkpointVersion FROM book WHERE id = @BookId";
+
+    public async Task<long?> CheckpointVersionAsync(long bookId, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectCheckpointVersion, new { BookId = bookId },
+            cancellationToken: cancellationToken));
+    }
+
     private const string SelectBooksOfUser = """
-        SELECT b.id AS Id, b.name AS Name, m.role AS Role, b.version AS Version
-        FROM book_member m JOIN book b ON b.id = m.book_id
+        SELECT h.book_id AS Id, h.name AS Name, m.role AS Role, h.version AS Version
+        FROM book_member m JOIN book_head h ON h.book_id = m.book_id
         WHERE m.user_id = @UserId
-        ORDER BY b.id
+        ORDER BY h.book_id
         """;
 
     public async Task<IReadOnlyList<BookListItem>> ListForUserAsync(long userId, CancellationToken cancellationToken)
@@ -148,21 +170,51 @@ internal sealed class BookStore(DbConnectionFactory connections)
 
     private const string DeleteBook = "DELETE FROM book WHERE id = @BookId";
 
-    // The members, change log and receipts go with it (ON DELETE CASCADE).
+    // The head, members, change log and receipts go with it (ON DELETE CASCADE).
     public static async Task<bool> DeleteAsync(DbConnection connection, long bookId, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition(DeleteBook, new { BookId = bookId }, cancellationToken: cancellationToken)) > 0;
 }
 
-internal sealed record BookHead(long Id, string CreatedBy, long CreatedAt, string LastEditedBy, long LastEditedAt, long Version)
+// The book_head row: what is current about a book apart from its records.
+internal sealed class HeadRow
 {
-    public BookHeader Header => new(Id, CreatedBy, CreatedAt, LastEditedBy, LastEditedAt);
+    public long BookId { get; init; }
+    public long Version { get; init; }
+    public string Name { get; init; } = "";
+    public string? Remark { get; init; }
+    public string LastEditedBy { get; init; } = "";
+    public long LastEditedAt { get; init; }
+    public long NextWalletId { get; init; }
+    public long NextBillId { get; init; }
+    public long NextTransferId { get; init; }
+    public long NextIncomeId { get; init; }
+
+    public ByCollection<long> NextIds => new(NextWalletId, NextBillId, NextTransferId, NextIncomeId);
 }
 
-// The locked book row's version, the caller's role in it, and the receipt of this syncId if it was seen before.
-internal sealed class SyncStart
+// The book row as a checkpoint.
+internal sealed class CheckpointRow
 {
-    public long Version { get; init; }
-    public string? Role { get; init; }
-    public string? PayloadHash { get; init; }
-    public string? Result { get; init; }
+    public long Id { get; init; }
+    public string Name { get; init; } = "";
+    public string? Remark { get; init; }
+    public string Wallets { get; init; } = "[]";
+    public string Bills { get; init; } = "[]";
+    public string Transfers { get; init; } = "[]";
+    public string Incomes { get; init; } = "[]";
+    public long CheckpointVersion { get; init; }
+    public long NextWalletId { get; init; }
+    public long NextBillId { get; init; }
+    public long NextTransferId { get; init; }
+    public long NextIncomeId { get; init; }
 }
+
+internal sealed class ReceiptRow
+{
+    public string SyncId { get; init; } = "";
+    public string PayloadHash { get; init; } = "";
+    public string Result { get; init; } = "";
+}
+
+// The locked head, the roles of the batch's users, and the receipts of its syncIds seen before.
+internal sealed record SyncStart(HeadRow Head, IReadOnlyDictionary<long, string> Roles, IReadOnlyDictionary<string, ReceiptRow> Receipts);

@@ -6,8 +6,8 @@ using Dapper;
 
 namespace BillHolder.Server.Books.Storage;
 
-// The change log: one row per applied version of a book, with what it changed. It serves delta pulls
-// (deletions since N), the history, and (with the records' versions) every ChangeSet after a snapshot.
+// The change log: one row per applied version of a book. After the book's checkpoint it is the book (loading is
+// the checkpoint plus a replay of these rows); it also serves delta pulls (deletions since N) and the history.
 internal sealed class ChangeLogStore(DbConnectionFactory connections)
 {
     private const string InsertChange = """
@@ -15,23 +15,43 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
         VALUES (@BookId, @Version, @SyncId, @UserId, @Username, @Now, @Changes, @Deleted, @Summary)
         """;
 
-    public static Task AppendAsync(DbConnection connection, DbTransaction transaction, ChangeSet change, string? syncId,
-        long userId, string username, ChangeSummary summary, long now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(InsertChange, new
-        {
-            change.BookId,
-            Version = change.ToVersion,
-            SyncId = syncId,
-            UserId = userId,
-            Username = username,
-            Now = now,
-            Changes = JsonSerializer.Serialize(change with { Deleted = ChangeSet.NoneDeleted }, BookJson.Options),
-            Deleted = JsonSerializer.Serialize(change.Deleted, BookJson.Options),
-            Summary = JsonSerializer.Serialize(summary, BookJson.Options),
-        }, transaction, cancellationToken: cancellationToken));
+    // The row of one applied version: the post-images of every record it changed (what replay upserts), the ids
+    // it deleted, and its summary.
+    public static LogRow Row(ChangeSet change, string? syncId, long userId, string username, ChangeSummary summary, long now) => new(
+        change.BookId, change.ToVersion, syncId, userId, username, now,
+        JsonSerializer.Serialize(change with { Deleted = ChangeSet.NoneDeleted }, BookJson.Options),
+        JsonSerializer.Serialize(change.Deleted, BookJson.Options),
+        JsonSerializer.Serialize(summary, BookJson.Options));
+
+    public static void Append(SqlBatch batch, LogRow row) => batch.Add(InsertChange, row);
+
+    public static Task AppendAsync(DbConnection connection, DbTransaction transaction, LogRow row, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(InsertChange, row, transaction, cancellationToken: cancellationToken));
+
+    private const string SelectAfter = """
+        SELECT version AS Version, changes AS Changes, deleted AS Deleted FROM book_change
+        WHERE book_id = @BookId AND version > @After AND version <= @Upto ORDER BY version
+        """;
+
+    // The versions after `after` up to `upto`, for replay; null when the log does not hold every one of them.
+    public static async Task<IReadOnlyList<LoggedChange>?> ReadAfterAsync(DbConnection connection, DbTransaction? transaction, long bookId,
+        long after, long upto, CancellationToken cancellationToken)
+    {
+        if (upto <= after) return [];
+        var rows = (await connection.QueryAsync<(long Version, string Changes, string Deleted)>(new CommandDefinition(SelectAfter,
+            new { BookId = bookId, After = after, Upto = upto }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (rows.Count != upto - after || rows[0].Version != after + 1) return null;
+        return rows.Select(row => new LoggedChange(
+            JsonSerializer.Deserialize<ChangeSet>(row.Changes, BookJson.Options)! with
+            {
+                Deleted = JsonSerializer.Deserialize<ByCollection<IReadOnlyList<long>>>(row.Deleted, BookJson.Options)!,
+            },
+            row.Changes.Length + row.Deleted.Length)).ToList();
+    }
 
     private const string SelectDeletedSince = """
-        SELECT version AS Version, deleted AS Deleted FROM book_change WHERE book_id = @BookId AND version > @Since ORDER BY version
+        SELECT version AS Version, deleted AS Deleted FROM book_change WHERE book_id = @BookId AND version > @Since AND version <= @Current
+        ORDER BY version
         """;
 
     // The deletions after `since` up to `current`, or null when the log does not hold every one of those
@@ -40,10 +60,21 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
         long bookId, long since, long current, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(long Version, string Deleted)>(new CommandDefinition(SelectDeletedSince,
-            new { BookId = bookId, Since = since }, transaction, cancellationToken: cancellationToken))).AsList();
+            new { BookId = bookId, Since = since, Current = current }, transaction, cancellationToken: cancellationToken))).AsList();
         if (rows.Count != current - since || rows[0].Version != since + 1) return null;
         return ChangeSet.MergeDeleted(rows.Select(row =>
             JsonSerializer.Deserialize<ByCollection<IReadOnlyList<long>>>(row.Deleted, BookJson.Options)!));
+    }
+
+    // What changed since a client's version, for answers and pulls: everything when it has none, is ahead of the
+    // book, or is older than the log.
+    public static async Task<ChangeSet> ChangesSinceAsync(DbConnection connection, DbTransaction? transaction, long bookId, BookState state,
+        long? since, CancellationToken cancellationToken)
+    {
+        if (since is not { } from || from > state.Version) return ChangeSet.Snapshot(bookId, state);
+        if (from == state.Version) return ChangeSet.Since(bookId, state, from, ChangeSet.NoneDeleted);
+        var deleted = await DeletedSinceAsync(connection, transaction, bookId, from, state.Version, cancellationToken);
+        return deleted is null ? ChangeSet.Snapshot(bookId, state) : ChangeSet.Since(bookId, state, from, deleted);
     }
 
     private const string SelectHistory = """
@@ -61,7 +92,13 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
             JsonSerializer.Deserialize<ChangeSummary>(r.Summary, BookJson.Options)!)).ToList();
     }
 
-    private const string DeleteOldChanges = "DELETE FROM book_change WHERE created_at < @Before LIMIT 10000";
+    // Never a row the book's checkpoint still needs: the versions after it are the book. A single-table DELETE
+    // (MariaDB and MySQL refuse LIMIT in multi-table ones) with a correlated subquery on the book row.
+    private const string DeleteOldChanges = """
+        DELETE FROM book_change WHERE created_at < @Before
+          AND version <= (SELECT b.checkpointVersion FROM book b WHERE b.id = book_change.book_id)
+        LIMIT 10000
+        """;
 
     public async Task<int> PruneAsync(long before, CancellationToken cancellationToken)
     {
@@ -71,3 +108,13 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
 
     private sealed record HistoryRow(long Version, string? SyncId, string Username, long Time, string Summary);
 }
+
+internal sealed record LogRow(long BookId, long Version, string? SyncId, long UserId, string Username, long Now,
+    string Changes, string Deleted, string Summary)
+{
+    // What the row adds to the log since the last checkpoint, which decides when the next one is due.
+    public long Bytes => Changes.Length + Deleted.Length;
+}
+
+// One version as the log holds it, with what its row weighs.
+internal sealed record LoggedChange(ChangeSet Change, long Bytes);

@@ -41,14 +41,15 @@ internal sealed class MemberStore(DbConnectionFactory connections, ILogger<Membe
             cancellationToken: cancellationToken))).ToHashSet();
     }
 
-    private const string LockBookRow = "SELECT id FROM book WHERE id = @BookId FOR UPDATE";
+    // The head row, as syncs do: never the book row, which a checkpoint may hold for a while.
+    private const string LockBookRow = "SELECT book_id FROM book_head WHERE book_id = @BookId FOR UPDATE";
     private const string SelectUser = "SELECT id AS Id, username AS Username FROM users WHERE username = @Username";
     private const string SelectMemberRole = "SELECT role FROM book_member WHERE book_id = @BookId AND user_id = @UserId";
     private const string CountOwners = "SELECT COUNT(*) FROM book_member WHERE book_id = @BookId AND role = 'owner'";
     private const string DeleteMember = "DELETE FROM book_member WHERE book_id = @BookId AND user_id = @UserId";
 
     // Sets a role (adding the member when new), or removes the member when role is null.
-    // The book row lock serializes membership changes, so "at least one owner" holds under concurrency.
+    // The head row lock serializes membership changes, so "at least one owner" holds under concurrency.
     public Task<(MembershipOutcome Outcome, MemberDto? Member)> ChangeAsync(long bookId, string username, BookRole? role, long now,
         CancellationToken cancellationToken) =>
         Contention.RetryOnceAsync(() => ChangeOnceAsync(bookId, username, role, now, cancellationToken), logger, "a membership change");

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Json;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Infrastructure.Database;
@@ -7,23 +6,22 @@ using Dapper;
 namespace BillHolder.Server.Books.Storage;
 
 // Sync receipts: the first answer to each syncId of a book, so a retried sync is answered, never applied twice.
-// A receipt is read together with the book row lock (BookStore.LockForSyncAsync).
+// Receipts are read together with the head row lock (BookStore.LockForSyncAsync).
 internal sealed class ReceiptStore(DbConnectionFactory connections)
 {
     private const string InsertReceipt = """
         INSERT INTO sync_receipt (book_id, sync_id, payload_hash, result, created_at) VALUES (@BookId, @SyncId, @PayloadHash, @Result, @Now)
         """;
 
-    public static Task InsertAsync(DbConnection connection, DbTransaction transaction, long bookId, string syncId, string payloadHash,
-        SyncResult result, long now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(InsertReceipt, new
+    public static void Insert(SqlBatch batch, long bookId, string syncId, string payloadHash, SyncResult result, long now) =>
+        batch.Add(InsertReceipt, new
         {
             BookId = bookId,
             SyncId = syncId,
             PayloadHash = payloadHash,
             Result = JsonSerializer.Serialize(Receipt.From(result), BookJson.Options),
             Now = now,
-        }, transaction, cancellationToken: cancellationToken));
+        });
 
     public static SyncResult Read(string result) => JsonSerializer.Deserialize<Receipt>(result, BookJson.Options)!.ToResult();
 

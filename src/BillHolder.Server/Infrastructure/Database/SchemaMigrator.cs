@@ -5,6 +5,8 @@ namespace BillHolder.Server.Infrastructure.Database;
 
 // Applies the sql/NNN_*.sql scripts that the database has not seen yet, in name order, once per script.
 // It runs in the background and retries, so the process comes up (and reports not-ready) while MySQL is down.
+// A database that a newer server version has migrated (it holds scripts this one does not know) stops this
+// server: old and new binaries must never run side by side on one database (upgrade: stop all, migrate, start).
 internal sealed class SchemaMigrator(
     DbConnectionFactory connections,
     IOptions<DatabaseOptions> options,
@@ -20,6 +22,8 @@ internal sealed class SchemaMigrator(
         """;
 
     private const string SelectApplied = "SELECT version FROM schema_migrations";
+    private const string MigrationsTableExists =
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'";
     private const string InsertApplied = "INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, @AppliedAt)";
 
     // Two server processes starting together must not both run a script.
@@ -33,8 +37,6 @@ internal sealed class SchemaMigrator(
         if (!options.Value.ApplyMigrations)
         {
             logger.LogInformation("Schema migrations are switched off (Database:ApplyMigrations=false)");
-            state.MarkSchemaReady();
-            return;
         }
 
         try
@@ -54,7 +56,7 @@ internal sealed class SchemaMigrator(
         {
             try
             {
-                var applied = await ApplyPendingAsync(stoppingToken);
+                var applied = await ApplyPendingAsync(options.Value.ApplyMigrations, stoppingToken);
                 logger.LogInformation("Schema is current on {Database}; applied {Count} script(s)", connections.Describe(), applied);
                 state.MarkSchemaReady();
                 return;
@@ -63,7 +65,7 @@ internal sealed class SchemaMigrator(
             {
                 logger.LogWarning("Schema migration waits for the database {Database}: {Error}", connections.Describe(), ex.Message);
             }
-            catch (Exception ex) when (ex is System.Data.Common.DbException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or SchemaTooNewException)
             {
                 // A failing script or refused credentials do not heal by waiting: stop the server, naming the cause.
                 logger.LogCritical(ex, "Schema migration failed on {Database}", connections.Describe());
@@ -74,16 +76,26 @@ internal sealed class SchemaMigrator(
         }
     }
 
-    public async Task<int> ApplyPendingAsync(CancellationToken cancellationToken)
+    // With apply false only checks that the database is not newer than this server.
+    public async Task<int> ApplyPendingAsync(bool apply, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(TakeLock, cancellationToken: cancellationToken));
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(CreateMigrationsTable, cancellationToken: cancellationToken));
-            var done = (await connection.QueryAsync<string>(new CommandDefinition(SelectApplied, cancellationToken: cancellationToken))).ToHashSet();
+            // A server that must not migrate must not create tables either: it only reads what is there.
+            if (apply) await connection.ExecuteAsync(new CommandDefinition(CreateMigrationsTable, cancellationToken: cancellationToken));
+            var recorded = apply || await connection.ExecuteScalarAsync<long>(new CommandDefinition(MigrationsTableExists, cancellationToken: cancellationToken)) > 0;
+            var done = recorded
+                ? (await connection.QueryAsync<string>(new CommandDefinition(SelectApplied, cancellationToken: cancellationToken))).ToHashSet()
+                : [];
+            var scripts = Directory.GetFiles(ScriptsDirectory, "*.sql").Order(StringComparer.Ordinal).ToList();
+            var unknown = done.Except(scripts.Select(script => Path.GetFileNameWithoutExtension(script))).Order(StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0) throw new SchemaTooNewException(unknown);
+            if (!apply) return 0;
+
             var count = 0;
-            foreach (var script in Directory.GetFiles(ScriptsDirectory, "*.sql").Order(StringComparer.Ordinal))
+            foreach (var script in scripts)
             {
                 var version = Path.GetFileNameWithoutExtension(script);
                 if (done.Contains(version)) continue;
@@ -105,6 +117,10 @@ internal sealed class SchemaMigrator(
         }
     }
 }
+
+internal sealed class SchemaTooNewException(IReadOnlyList<string> unknown) : Exception(
+    $"The database holds schema scripts this server version does not know ({string.Join(", ", unknown)}): a newer version " +
+    "migrated it. Run that version, or restore the database; old and new versions must not run side by side.");
 
 internal sealed class DatabaseState
 {

@@ -26,6 +26,7 @@ internal static class ErrorCodes
     public const string TooManyBooks = "too_many_books";
     public const string TooManyConnections = "too_many_connections";
     public const string InvalidArguments = "invalid_arguments";
+    public const string SnapshotTooLarge = "snapshot_too_large";
     public const string DatabaseUnavailable = "database_unavailable";
     public const string InternalError = "internal_error";
 

@@ -1,0 +1,291 @@
+using System.Data;
+using System.Security.Cryptography;
+using System.Text.Json;
+using BillHolder.Server.Accounts;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Storage;
+using BillHolder.Server.Infrastructure;
+using BillHolder.Server.Infrastructure.Database;
+using BillHolder.Server.Infrastructure.Errors;
+using Microsoft.Extensions.Options;
+
+namespace BillHolder.Server.Books;
+
+// Every sync of a book goes through here, one book at a time. Group commit: the syncs that queue behind a book's
+// lock are applied one after another in memory and committed in one transaction (at most Sync__MaxBatchSyncs, and
+// Sync__MaxBatchRecords records), each with its own version, log row, receipt and answer. A refused sync
+// (validation, unknown wallet, role, ...) affects no other. If the batch's transaction fails, no sync in it is
+// acknowledged: each is tried again alone, once, and then answered with its own error. The commit and what
+// follows it ignore the callers' cancellation: a caller that hangs up may still have its sync applied, which its
+// retry (same syncId) then learns.
+internal sealed class BookWriter(
+    DbConnectionFactory connections,
+    KeyedLock<long> locks,
+    BookStateCache cache,
+    Checkpointer checkpointer,
+    IBookEvents events,
+    IOptions<SyncOptions> options,
+    TimeProvider time,
+    ILogger<BookWriter> logger)
+{
+    private readonly Dictionary<long, Queue<Pending>> _queues = new();
+    private int _largestBatch;
+
+    // The most syncs one transaction has carried (for tests and operators).
+    public int LargestBatch => Volatile.Read(ref _largestBatch);
+
+    // Syncs of the book waiting for their batch, the running batch's included.
+    internal int Queued(long bookId)
+    {
+        lock (_queues) return _queues.TryGetValue(bookId, out var queue) ? queue.Count : 0;
+    }
+
+    public Task<Result<SyncResult>> SyncAsync(long bookId, CurrentUser user, SyncRequest request, string? origin, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(user, request, origin, PayloadHash(request));
+        bool drain;
+        lock (_queues)
+        {
+            drain = !_queues.TryGetValue(bookId, out var queue);
+            if (drain) _queues[bookId] = queue = new Queue<Pending>();
+            queue!.Enqueue(pending);
+        }
+        // A queue exists exactly while one drainer serves it.
+        if (drain) _ = Task.Run(() => DrainAsync(bookId));
+        return pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task DrainAsync(long bookId)
+    {
+        while (true)
+        {
+            // Under the book's lock: a deletion of the book happens between batches, never inside one.
+            using (await locks.LockAsync(bookId, CancellationToken.None))
+            {
+                var batch = Take(bookId);
+                if (batch is null) return;
+                await RunAsync(bookId, batch);
+            }
+        }
+    }
+
+    private List<Pending>? Take(long bookId)
+    {
+        var settings = options.Value;
+        lock (_queues)
+        {
+            var queue = _queues[bookId];
+            if (queue.Count == 0)
+            {
+                _queues.Remove(bookId);
+                return null;
+            }
+            var batch = new List<Pending> { queue.Dequeue() };
+            var records = batch[0].Request.Changes.Count;
+            while (batch.Count < settings.MaxBatchSyncs && queue.TryPeek(out var next) && records + next.Request.Changes.Count <= settings.MaxBatchRecords)
+            {
+                records += next.Request.Changes.Count;
+                batch.Add(queue.Dequeue());
+            }
+            return batch;
+        }
+    }
+
+    private async Task RunAsync(long bookId, List<Pending> batch)
+    {
+        try
+        {
+            await CommitRetryingContentionAsync(bookId, batch);
+        }
+        catch (Exception ex) when (batch.Count > 1)
+        {
+            logger.LogWarning(ex, "A batch of {Count} syncs of book {BookId} failed; each is tried alone", batch.Count, bookId);
+            foreach (var pending in batch)
+            {
+                try
+                {
+                    await CommitRetryingContentionAsync(bookId, [pending]);
+                }
+                catch (Exception alone)
+                {
+                    pending.Done.TrySetException(alone);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            batch[0].Done.TrySetException(ex);
+        }
+    }
+
+    // A deadlock or lock wait rolled the whole batch back: tried once more before it counts as failed.
+    private Task CommitRetryingContentionAsync(long bookId, List<Pending> batch) =>
+        Contention.RetryOnceAsync(async () =>
+        {
+            await CommitAsync(bookId, batch);
+            return true;
+        }, logger, "a sync");
+
+    private async Task CommitAsync(long bookId, List<Pending> batch)
+    {
+        var none = CancellationToken.None;
+        await using var connection = await connections.OpenAsync(none);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, none);
+        var start = await BookStore.LockForSyncAsync(connection, transaction, bookId, batch.Select(p => p.User.Id),
+            batch.Select(p => p.Request.SyncId), none);
+        if (start is null)
+        {
+            foreach (var pending in batch) pending.Done.TrySetResult(ApiError.BookNotFound);
+            return;
+        }
+
+        var loaded = await BookLoader.LoadAsync(connection, transaction, start.Head, cache.Get(bookId), none);
+        var book = loaded;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var writes = new SqlBatch(connection, transaction);
+        var answers = new List<Answer>(batch.Count);
+        var pushes = new List<(ChangeSet Changes, string? Origin, Pending Sync)>();
+        var answered = new Dictionary<string, (string Hash, SyncResult Result)>(StringComparer.Ordinal);
+        foreach (var pending in batch)
+        {
+            var request = pending.Request;
+            if (BookAccess.Check(BookRoles.Parse(start.Roles.GetValueOrDefault(pending.User.Id)), BookRole.Editor) is { } denied)
+            {
+                answers.Add(new Answer(pending, denied));
+                continue;
+            }
+
+            // A syncId seen before, in an earlier commit or earlier in this batch, is answered, never applied again.
+            var previous = answered.TryGetValue(request.SyncId, out var inBatch) ? inBatch
+                : start.Receipts.TryGetValue(request.SyncId, out var receipt) ? (receipt.PayloadHash, ReceiptStore.Read(receipt.Result))
+                : ((string Hash, SyncResult Result)?)null;
+            if (previous is { } first)
+            {
+                answers.Add(first.Hash == pending.PayloadHash
+                    ? new Answer(pending, first.Result with { Replayed = true }, book.State, null)
+                    : new Answer(pending, new ApiError(StatusCodes.Status409Conflict, ErrorCodes.SyncIdReused,
+                        $"The syncId '{request.SyncId}' was already used for a different sync of this book.",
+                        new Dictionary<string, object?> { ["version"] = book.State.Version })));
+                continue;
+            }
+
+            var outcome = SyncEngine.Apply(book.State, request, pending.User.Username, now);
+            if (outcome is SyncOutcome.Rejected rejected)
+            {
+                answers.Add(new Answer(pending, Rejection(rejected, book.State.Version)));
+                continue;
+            }
+            var applied = (SyncOutcome.Applied)outcome;
+            var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, applied.IdMap,
+                [.. applied.Skipped.Select(SkippedDto.From)], null);
+            ChangeSet? pushed = null;
+            if (applied.Changes.Any)
+            {
+                pushed = ChangeSet.Of(bookId, book.State.Version, applied);
+                var sizes = CollectionSizes.After(book.CollectionBytes, book.State, pushed);
+                if (TooLarge(book, applied.Book, sizes) is { } tooLarge)
+                {
+                    answers.Add(new Answer(pending, tooLarge));
+                    continue;
+                }
+                var row = ChangeLogStore.Row(pushed, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
+                ChangeLogStore.Append(writes, row);
+                book = book with
+                {
+                    State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now,
+                    LogBytes = book.LogBytes + row.Bytes,
+                };
+                pushes.Add((pushed, pending.Origin, pending));
+            }
+            ReceiptStore.Insert(writes, bookId, request.SyncId, pending.PayloadHash, result, now);
+            answered[request.SyncId] = (pending.PayloadHash, result);
+            answers.Add(new Answer(pending, result, book.State, pushed));
+        }
+
+        if (book.State.Version != loaded.State.Version)
+        {
+            writes.Add(BookStore.UpdateHead, BookStore.HeadParameters(bookId, book.State, book.LastEditedBy, book.LastEditedAt));
+        }
+        await writes.ExecuteAsync(none);
+        var replies = new List<(Pending Sync, Result<SyncResult> Reply)>(answers.Count);
+        foreach (var answer in answers)
+        {
+            replies.Add((answer.Sync, answer.Error is { } error ? error : await WithChangesAsync(connection, transaction, bookId, answer)));
+        }
+        await transaction.CommitAsync(none);
+
+        cache.Offer(bookId, book);
+        if (batch.Count > _largestBatch) Interlocked.Exchange(ref _largestBatch, Math.Max(_largestBatch, batch.Count));
+        // Still under the book's lock, so events leave in version order.
+        foreach (var (changes, origin, sync) in pushes)
+        {
+            logger.LogInformation("Applied sync {SyncId} to book {BookId} at version {Version} by {Username}",
+                sync.Request.SyncId, bookId, changes.ToVersion, sync.User.Username);
+            events.BookChanged(changes, origin);
+        }
+        checkpointer.Noted(bookId, book);
+        foreach (var (sync, reply) in replies) sync.Done.TrySetResult(reply);
+    }
+
+    // The common case, a client that was up to date, needs exactly what its sync changed.
+    private static async Task<SyncResult> WithChangesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
+        long bookId, Answer answer)
+    {
+        var result = answer.Result!;
+        var baseVersion = answer.Sync.Request.BaseVersion;
+        var changes = answer.Pushed is { } pushed && baseVersion == pushed.FromVersion
+            ? pushed
+            : await ChangeLogStore.ChangesSinceAsync(connection, transaction, bookId, answer.StateAfter!, baseVersion, CancellationToken.None);
+        return result with { Changes = changes };
+    }
+
+    // Only growth is refused: a book already over a lowered limit can still be edited and shrunk.
+    private ApiError? TooLarge(StoredBook before, BookState after, ByCollection<long> sizes)
+    {
+        var settings = options.Value;
+        var errors = new List<string>();
+        if (after.RecordCount > settings.MaxRecordsPerBook && after.RecordCount > before.State.RecordCount)
+        {
+            errors.Add($"would hold {after.RecordCount} records; a book holds at most {settings.MaxRecordsPerBook}");
+        }
+        foreach (var collection in Collections.All)
+        {
+            if (sizes[collection] > settings.MaxCollectionBytes && sizes[collection] > before.CollectionBytes[collection])
+            {
+                errors.Add($"its {collection.JsonName()} would take {sizes[collection]} bytes of JSON; a collection takes at most {settings.MaxCollectionBytes}");
+            }
+        }
+        return errors.Count == 0 ? null
+            : ApiError.Validation(new Dictionary<string, string[]> { ["book"] = [.. errors] }, version: before.State.Version);
+    }
+
+    internal static ApiError Rejection(SyncOutcome.Rejected rejected, long version)
+    {
+        var extensions = new Dictionary<string, object?> { ["version"] = version };
+        if (rejected.Errors is not null) extensions["errors"] = rejected.Errors;
+        if (rejected.References is not null)
+        {
+            extensions["references"] = rejected.References.Select(r => new { collection = r.Collection.JsonName(), id = r.Id }).ToList();
+        }
+        var status = rejected.Code == ErrorCodes.ValidationFailed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict;
+        return new ApiError(status, rejected.Code, rejected.Detail, extensions);
+    }
+
+    // Canonical form of what was asked, so a retry over another transport still matches. baseVersion only
+    // shapes the answer's changes, so a retry after a pull (a newer baseVersion) is still the same sync.
+    private static string PayloadHash(SyncRequest request) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { BaseVersion = null }, BookJson.Options)));
+
+    private sealed record Pending(CurrentUser User, SyncRequest Request, string? Origin, string PayloadHash)
+    {
+        public TaskCompletionSource<Result<SyncResult>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // A refusal, or a result with the state right after it (for its changes) and what it pushed.
+    private sealed record Answer(Pending Sync, ApiError? Error, SyncResult? Result = null, BookState? StateAfter = null, ChangeSet? Pushed = null)
+    {
+        public Answer(Pending sync, ApiError error) : this(sync, error, null) { }
+
+        public Answer(Pending sync, SyncResult result, BookState stateAfter, ChangeSet? pushed) : this(sync, null, result, stateAfter, pushed) { }
+    }
+}
