@@ -39,9 +39,12 @@ internal sealed class Api(Uri baseUri)
         return new User(username, body.GetProperty("accessToken").GetString()!);
     }
 
-    // A book with two wallets and `preload` bills, created in chunks of at most `chunk` records.
+    // A book with two wallets and `preload` bills, created in chunks of at most `chunk` records: the creation
+    // request carries the first chunk, each further chunk is one sync. A chunk as large as the server's
+    // Sync__MaxRecordsPerSync makes a 200k-record book two requests, on today's server and on one that checkpoints.
     public async Task<BookInfo> CreateBookAsync(User owner, string name, int preload, int chunk = 5_000)
     {
+        chunk = Math.Max(chunk, 3);
         var first = Math.Min(preload, chunk - 2);
         var created = await SendAsync(owner, HttpMethod.Post, "/api/books", new
         {
@@ -54,12 +57,13 @@ internal sealed class Api(Uri baseUri)
             bills = NewBills(first),
         });
         var book = new BookInfo(created.GetProperty("id").GetInt64(), created.GetProperty("idMap").GetProperty("wallets").GetProperty("-1").GetInt64(),
-            created.GetProperty("idMap").GetProperty("wallets").GetProperty("-2").GetInt64());
+            created.GetProperty("idMap").GetProperty("wallets").GetProperty("-2").GetInt64(), created.GetProperty("version").GetInt64());
         for (var done = first; done < preload; done += chunk)
         {
             var count = Math.Min(chunk, preload - done);
-            await SendAsync(owner, HttpMethod.Post, $"/api/books/{book.Id}/sync",
-                new { syncId = $"preload-{Guid.NewGuid():N}", bills = NewBills(count, book.WalletA) });
+            var synced = await SendAsync(owner, HttpMethod.Post, $"/api/books/{book.Id}/sync",
+                new { syncId = $"preload-{Guid.NewGuid():N}", baseVersion = book.Version, bills = NewBills(count, book.WalletA) });
+            book = book with { Version = synced.GetProperty("version").GetInt64() };
         }
         return book;
     }
@@ -83,6 +87,22 @@ internal sealed class Api(Uri baseUri)
             return (status, default);
         }
         return (status, await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken));
+    }
+
+    // A GET whose status matters to the caller (404 of a route this server does not have, for one).
+    public async Task<(int Status, JsonElement Body, long Bytes)> GetAsync(User user, string path, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        JsonElement body = default;
+        if (bytes.Length > 0)
+        {
+            try { body = JsonSerializer.Deserialize<JsonElement>(bytes, Json); }
+            catch (JsonException) { }
+        }
+        return ((int)response.StatusCode, body, bytes.LongLength);
     }
 
     // A real WebSocket (no negotiation round trip); the token travels in the Authorization header.
@@ -127,7 +147,7 @@ internal sealed class Api(Uri baseUri)
 
 internal sealed record User(string Username, string Token);
 
-internal sealed record BookInfo(long Id, long WalletA, long WalletB);
+internal sealed record BookInfo(long Id, long WalletA, long WalletB, long Version);
 
 internal static class Clock
 {

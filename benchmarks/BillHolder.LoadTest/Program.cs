@@ -9,6 +9,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           fanout --listeners 50 --syncs 200                                         hub push latency, 1 writer
           hub    --clients 200 --books 20 --seconds 20 [--warmup 3]                 hub syncs/s and latency
           idle   --connections 2000 --seconds 30 --server-pid PID                   server RSS per idle connection
+          floor  --db CONN --books 1 --clients 1 --seconds 10 [--warmup 2] [--mode log|rows]
+                                                  the least database work of a 10-record sync, no server
+          firstsync --records 200000 [--limit 1000] [--chunk 5000] [--server-pid PID] [--seed-only FILE | --book FILE]
+                                                  first sync of a big book: snapshot pages vs one GET
+        rest also takes [--chunk 5000] (records per seeding request), [--min-syncs N --max-seconds S]
+        (measure until N syncs, at most S s) and [--db CONN] (redo bytes per sync from Innodb_os_log_written).
         """);
     return 2;
 }
@@ -27,6 +33,8 @@ switch (args[0])
     case "fanout": await FanoutTest.RunAsync(options); break;
     case "hub": await HubTest.RunAsync(options); break;
     case "idle": await IdleTest.RunAsync(options); break;
+    case "floor": await FloorTest.RunAsync(options); break;
+    case "firstsync": await FirstSyncTest.RunAsync(options); break;
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'");
         return 2;

@@ -14,7 +14,7 @@ internal sealed class Writer(BookInfo book, string name)
     public long BookId => book.Id;
 
     // Sent as baseVersion: the client's last known version, so answers carry only what changed since.
-    public long Version { get; set; }
+    public long Version { get; set; } = book.Version;
 
     public object Next()
     {

@@ -5,7 +5,9 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace BillHolder.Server.Accounts;
 
-// Accounts: registration, login (JWT HS256), the failed-login throttle. A leaf: it depends on Infrastructure only.
+// Accounts: registration, sessions (login, refresh, logout; JWT HS256 access tokens), password change, account
+// deletion, the throttles. A leaf: it depends on Infrastructure only; what it needs of other features goes through
+// interfaces it owns (ISessionEvents, IAccountDeletion), implemented by them.
 internal static class AccountsModule
 {
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
@@ -13,8 +15,13 @@ internal static class AccountsModule
         var auth = app.MapGroup("/api/auth").AllowAnonymous();
         auth.MapPost("/register", AuthApi.Register);
         auth.MapPost("/login", AuthApi.Login);
+        auth.MapPost("/refresh", AuthApi.Refresh);
+        auth.MapPost("/logout", AuthApi.Logout);
 
-        app.MapGet("/api/me", AuthApi.Me).RequireAuthorization();
+        var me = app.MapGroup("/api/me").RequireAuthorization();
+        me.MapGet("/", AuthApi.Me);
+        me.MapPut("/password", AuthApi.ChangePassword);
+        me.MapDelete("/", AuthApi.DeleteMe);
         return app;
     }
 
@@ -22,7 +29,7 @@ internal static class AccountsModule
     {
         builder.Services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
-            .Configure<IHostEnvironment>((options, environment) => options.IsProduction = environment.IsProduction())
+            .Configure<IHostEnvironment>((options, environment) => options.IsDevelopment = environment.IsDevelopment())
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -30,6 +37,9 @@ internal static class AccountsModule
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<RegistrationThrottle>();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<Sessions>();
         builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -58,6 +68,18 @@ internal static class AccountsModule
                             context.Token = token;
                         }
                         return Task.CompletedTask;
+                    },
+                    // Every request and hub connect: the claims we rely on parse (else 401, not a 500 later) and
+                    // the token's session still stands.
+                    OnTokenValidated = async context =>
+                    {
+                        if (CurrentUser.TryFrom(context.Principal) is not { } user)
+                        {
+                            context.Fail("The token lacks a numeric sub, a name or a session.");
+                            return;
+                        }
+                        var sessions = context.HttpContext.RequestServices.GetRequiredService<Sessions>();
+                        if (!await sessions.IsActiveAsync(user, context.HttpContext.RequestAborted)) context.Fail("The session has ended.");
                     },
                 };
             });

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -12,11 +13,13 @@ internal sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider ti
 
     public static SymmetricSecurityKey KeyFrom(AuthOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
 
-    public TokenResponse Issue(long userId, string username)
+    // An access token of the session, never outliving it.
+    public (string Token, DateTimeOffset ExpiresAt) Issue(long userId, string username, long sessionId, DateTimeOffset sessionEnds)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
         var expires = now.AddMinutes(settings.AccessTokenMinutes);
+        if (expires > sessionEnds) expires = sessionEnds;
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = settings.Issuer,
@@ -25,13 +28,19 @@ internal sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider ti
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             Subject = new ClaimsIdentity([
-                new Claim(CurrentUser.IdClaim, userId.ToString()),
+                new Claim(CurrentUser.IdClaim, userId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new Claim(CurrentUser.NameClaim, username),
+                new Claim(CurrentUser.SessionClaim, sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ]),
             SigningCredentials = new SigningCredentials(KeyFrom(settings), SecurityAlgorithms.HmacSha256),
         });
-        return new TokenResponse(token, expires);
+        return (token, expires);
     }
+
+    // 256 random bits: the token itself is the secret, so only its hash is stored.
+    public static string NewRefreshToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }
 
-internal sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
+internal sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string RefreshToken, DateTimeOffset RefreshExpiresAt);

@@ -28,7 +28,7 @@ internal sealed class UserStore(DbConnectionFactory connections)
     }
 
     private const string SelectByUsername = """
-        SELECT id AS Id, username AS Username, password_hash AS PasswordHash FROM users WHERE username = @Username
+        SELECT id AS Id, username AS Username, password_hash AS PasswordHash FROM users WHERE username = @Username AND deleted_at IS NULL
         """;
 
     public async Task<UserRecord?> FindByUsernameAsync(string username, CancellationToken cancellationToken)
@@ -36,6 +36,36 @@ internal sealed class UserStore(DbConnectionFactory connections)
         await using var connection = await connections.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(SelectByUsername,
             new { Username = username }, cancellationToken: cancellationToken));
+    }
+
+    private const string SelectById = """
+        SELECT id AS Id, username AS Username, password_hash AS PasswordHash FROM users WHERE id = @Id AND deleted_at IS NULL
+        """;
+
+    public async Task<UserRecord?> FindByIdAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(SelectById,
+            new { Id = id }, cancellationToken: cancellationToken));
+    }
+
+    // The row stays, without a password, so the username remains taken (books' records name it as text).
+    private const string Tombstone = "UPDATE users SET password_hash = '', deleted_at = @Now WHERE id = @Id AND deleted_at IS NULL";
+    private const string SelectSessionIds = "SELECT id FROM auth_session WHERE user_id = @Id";
+    private const string DeleteSessions = "DELETE FROM auth_session WHERE user_id = @Id";
+
+    // Returns the ids of the sessions that went with the account.
+    public async Task<IReadOnlyList<long>> DeleteAsync(long id, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var args = new { Id = id, Now = now };
+        await connection.ExecuteAsync(new CommandDefinition(Tombstone, args, transaction, cancellationToken: cancellationToken));
+        var sessions = (await connection.QueryAsync<long>(new CommandDefinition(SelectSessionIds, args, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        await connection.ExecuteAsync(new CommandDefinition(DeleteSessions, args, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return sessions;
     }
 
     private const string UpdatePasswordHash = "UPDATE users SET password_hash = @PasswordHash WHERE id = @Id";

@@ -13,6 +13,7 @@ namespace BillHolder.Server.Books;
 internal static class BooksModule
 {
     public const string WriteRateLimit = "book-writes";
+    public const string InviteAcceptRateLimit = "invite-accepts";
 
     public static IEndpointRouteBuilder MapBooks(this IEndpointRouteBuilder app)
     {
@@ -31,6 +32,12 @@ internal static class BooksModule
         book.MapPut("/members/{username}", MembersApi.Put).RequireBookRole(BookRole.Owner);
         // Owners remove anyone; any member may remove themselves (leave the book): the handler tells which.
         book.MapDelete("/members/{username}", MembersApi.Remove).RequireBookRole(BookRole.Viewer);
+
+        book.MapPost("/invites", InvitesApi.Create).RequireBookRole(BookRole.Owner);
+        book.MapGet("/invites", InvitesApi.List).RequireBookRole(BookRole.Owner);
+        book.MapDelete("/invites/{inviteId:long}", InvitesApi.Delete).RequireBookRole(BookRole.Owner);
+        // The code travels in the body: paths are logged.
+        app.MapPost("/api/invites/accept", InvitesApi.Accept).RequireAuthorization().RequireRateLimiting(InviteAcceptRateLimit);
 
         book.MapPost("/sync", SyncApi.Sync).RequireBookRole(BookRole.Editor, checkedByService: true)
             .WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit);
@@ -53,12 +60,14 @@ internal static class BooksModule
         builder.Services.AddSingleton<MemberStore>();
         builder.Services.AddSingleton<ChangeLogStore>();
         builder.Services.AddSingleton<ReceiptStore>();
+        builder.Services.AddSingleton<InviteStore>();
         builder.Services.AddSingleton<BookAccess>();
         builder.Services.AddSingleton<SyncParser>();
         builder.Services.AddSingleton<BookWriter>();
         builder.Services.AddSingleton<BookService>();
         builder.Services.AddSingleton<Checkpointer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Checkpointer>());
+        builder.Services.AddSingleton<IAccountDeletion, AccountBooks>();
         builder.Services.AddHostedService<LogPruner>();
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -81,6 +90,19 @@ internal static class BooksModule
                         TokenLimit = settings.RateLimitBurst,
                         TokensPerPeriod = settings.RateLimitPerSecond,
                         ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                    });
+            });
+            // Codes are 128 random bits, so guessing is hopeless anyway; this keeps a script from trying.
+            limiter.AddPolicy(InviteAcceptRateLimit, http =>
+            {
+                var settings = http.RequestServices.GetRequiredService<IOptions<SyncOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    http.User.FindFirst(CurrentUser.IdClaim)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                    _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = settings.InviteAcceptsPerMinute,
+                        Window = TimeSpan.FromMinutes(1),
                         QueueLimit = 0,
                     });
             });

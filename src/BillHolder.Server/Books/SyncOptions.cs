@@ -58,6 +58,10 @@ internal sealed class SyncOptions
     [Range(1, 1_000_000)]
     public int RateLimitPerSecond { get; set; } = 30;
 
+    // Invite codes a user may present per minute (accepted or not).
+    [Range(1, 1_000_000)]
+    public int InviteAcceptsPerMinute { get; set; } = 10;
+
     // Books kept parsed in memory, counted in records, so a sync need not re-read and re-parse its book. A parsed
     // record takes about 0.9 KB of heap (benchmarks: --memory), so the default is about 450 MB.
     [Range(0, 100_000_000)]

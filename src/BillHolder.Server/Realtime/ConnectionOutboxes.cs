@@ -42,6 +42,21 @@ internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, 
         return false;
     }
 
+    // Ends every connection signed in with one of these sessions. A scan over all connections: revocations are
+    // rare next to pushes, so no second index has to be kept right on every connect and disconnect.
+    public int AbortSessions(IReadOnlyCollection<long> sessionIds)
+    {
+        var aborted = 0;
+        foreach (var (connectionId, outbox) in _outboxes)
+        {
+            if (Accounts.CurrentUser.TryFrom(outbox.Connection.User) is not { } user || !sessionIds.Contains(user.SessionId)) continue;
+            Close(connectionId);
+            outbox.Connection.Abort();
+            aborted++;
+        }
+        return aborted;
+    }
+
     private async Task PumpAsync(Outbox outbox)
     {
         var client = hub.Clients.Client(outbox.Connection.ConnectionId);

@@ -1,3 +1,4 @@
+using BillHolder.Server.Accounts;
 using BillHolder.Server.Books;
 using BillHolder.Server.Infrastructure.Http;
 using Microsoft.AspNetCore.SignalR;
@@ -30,6 +31,7 @@ internal static class RealtimeModule
         builder.Services.AddSingleton<BookFanout>();
         builder.Services.AddSingleton<IBookEvents>(services => services.GetRequiredService<BookFanout>());
         builder.Services.AddSingleton<ConnectionOutboxes>();
+        builder.Services.AddSingleton<ISessionEvents, SessionConnections>();
         return builder;
     }
 
@@ -37,7 +39,8 @@ internal static class RealtimeModule
     {
         // Long-polling clients post their hub messages as HTTP bodies: they get the hub's limit, not the API's.
         var maxMessage = app.ServiceProvider.GetRequiredService<IOptions<RealtimeOptions>>().Value.MaxMessageBytes;
-        app.MapHub<BookHub>("/hubs/books").WithBodySizeLimit(maxMessage);
+        // An open connection must not outlive its access token: the app reconnects with a fresh one.
+        app.MapHub<BookHub>("/hubs/books", hub => hub.CloseOnAuthenticationExpiration = true).WithBodySizeLimit(maxMessage);
         return app;
     }
 }

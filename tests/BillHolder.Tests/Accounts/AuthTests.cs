@@ -187,6 +187,8 @@ public sealed class AuthTests(BillHolderServer server) : IClassFixture<BillHolde
         return http;
     }
 
+    private static string SessionOf(string token) => new JsonWebToken(token).GetClaim("sid").Value;
+
     private static string Token(UserClient user, string key, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = "billholder",
@@ -194,7 +196,7 @@ public sealed class AuthTests(BillHolderServer server) : IClassFixture<BillHolde
         IssuedAt = expires.AddMinutes(-10),
         NotBefore = expires.AddMinutes(-10),
         Expires = expires,
-        Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("name", user.Username)]),
+        Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("name", user.Username), new Claim("sid", SessionOf(user.Token))]),
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
     });
 }

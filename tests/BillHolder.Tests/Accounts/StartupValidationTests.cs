@@ -19,6 +19,21 @@ public sealed class StartupValidationTests
         Assert.Contains("development key", Flatten(error));
     }
 
+    [Theory]
+    [InlineData("Staging")]
+    [InlineData("Testing")]
+    public void Boot_OutsideDevelopmentWithTheDevelopmentKey_Fails(string environment)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Boot(environment, null));
+        Assert.Contains("development key", Flatten(error));
+    }
+
+    [Fact]
+    public void Boot_InDevelopmentWithTheDevelopmentKey_Starts()
+    {
+        Boot("Development", null);
+    }
+
     private static void Boot(string environment, string? signingKey)
     {
         using var app = ExtraHost.Create(environment, ExtraHost.UnreachableDatabase,

@@ -25,7 +25,8 @@ public sealed class SchemaMigrationTests
         Assert.Equal(scripts, recorded);
         var tables = (await connection.QueryAsync<string>(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name")).ToList();
-        Assert.Equal(["book", "book_change", "book_head", "book_member", "schema_migrations", "sync_receipt", "users"], tables);
+        Assert.Equal(["auth_refresh_used", "auth_session", "book", "book_change", "book_head", "book_invite", "book_member", "schema_migrations",
+            "sync_receipt", "users"], tables);
     }
 
     [Fact]

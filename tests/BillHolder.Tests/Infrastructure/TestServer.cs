@@ -23,8 +23,13 @@ public sealed class BillHolderServer : IAsyncLifetime
 
     public WebApplicationFactory<Program> App => _factory!;
 
-    // Settings a test class wants on top of the defaults (set before InitializeAsync runs).
-    public Dictionary<string, string?> Settings { get; } = new();
+    // Settings a test class wants on top of the defaults (set before InitializeAsync runs). Every test registers
+    // users from one address, so the registration limits are raised here; RegistrationLimitTests lowers them.
+    public Dictionary<string, string?> Settings { get; } = new()
+    {
+        ["Auth:MaxRegistrationsPerAddress"] = "1000000",
+        ["Auth:MaxRegistrations"] = "1000000",
+    };
 
     // How the server reaches its database, when a test puts something in between (a relay it can cut).
     internal Func<string, string> RouteToDatabase { get; set; } = connectionString => connectionString;
@@ -58,10 +63,11 @@ public sealed class BillHolderServer : IAsyncLifetime
         registered.EnsureSuccessStatusCode();
         var login = await http.PostAsJsonAsync("/api/auth/login", new { username, password });
         login.EnsureSuccessStatusCode();
-        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
+        var token = tokens.GetProperty("accessToken").GetString()!;
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var id = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        return new UserClient(id, username, token, http);
+        return new UserClient(id, username, token, http) { RefreshToken = tokens.GetProperty("refreshToken").GetString()! };
     }
 
     internal static async Task WaitUntilReadyAsync(HttpClient client)
@@ -109,4 +115,9 @@ internal sealed class ClientAddressFromHeader : IStartupFilter
     };
 }
 
-public sealed record UserClient(long Id, string Username, string Token, HttpClient Http);
+public sealed record UserClient(long Id, string Username, string Token, HttpClient Http)
+{
+    public const string Password = "correct-horse-battery";
+
+    public string RefreshToken { get; init; } = "";
+}

@@ -24,6 +24,8 @@ internal sealed record Bill(long Id, long WalletId, long Amount, long Date, stri
         this with { LastEditedBy = user, LastEditedAt = at, Version = version };
 
     public IEnumerable<long> WalletIds() => [WalletId];
+
+    public IEnumerable<(long WalletId, long Amount)> BalanceEffects() => [(WalletId, -Amount)];
 }
 
 internal sealed record BillInput(long Id, RecordStatus Status, long WalletId, long Amount, long Date, string? Category,

@@ -8,6 +8,10 @@ internal interface IBookRecord
     long Version { get; }
 
     IEnumerable<long> WalletIds();
+
+    // What the record adds to wallet balances: a wallet its opening balance, a bill -amount to its wallet, an
+    // income +amount, a transfer -amount from and +amount to. A balance is the sum of every effect on it.
+    IEnumerable<(long WalletId, long Amount)> BalanceEffects();
 }
 
 // How a stored record kind takes its client fields from its input. Audit fields (created/edited by/at,

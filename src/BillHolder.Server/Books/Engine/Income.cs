@@ -24,6 +24,8 @@ internal sealed record Income(long Id, long WalletId, long Amount, long Date, st
         this with { LastEditedBy = user, LastEditedAt = at, Version = version };
 
     public IEnumerable<long> WalletIds() => [WalletId];
+
+    public IEnumerable<(long WalletId, long Amount)> BalanceEffects() => [(WalletId, Amount)];
 }
 
 internal sealed record IncomeInput(long Id, RecordStatus Status, long WalletId, long Amount, long Date,

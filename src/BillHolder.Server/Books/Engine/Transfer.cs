@@ -24,6 +24,8 @@ internal sealed record Transfer(long Id, long FromWalletId, long ToWalletId, lon
         this with { LastEditedBy = user, LastEditedAt = at, Version = version };
 
     public IEnumerable<long> WalletIds() => [FromWalletId, ToWalletId];
+
+    public IEnumerable<(long WalletId, long Amount)> BalanceEffects() => [(FromWalletId, -Amount), (ToWalletId, Amount)];
 }
 
 internal sealed record TransferInput(long Id, RecordStatus Status, long FromWalletId, long ToWalletId, long Amount,

@@ -22,6 +22,8 @@ internal sealed record Wallet(long Id, string Name, string? Color, long OpeningB
         this with { LastEditedBy = user, LastEditedAt = at, Version = version };
 
     public IEnumerable<long> WalletIds() => [];
+
+    public IEnumerable<(long WalletId, long Amount)> BalanceEffects() => [(Id, OpeningBalance)];
 }
 
 internal sealed record WalletInput(long Id, RecordStatus Status, string Name, string? Color, long OpeningBalance,

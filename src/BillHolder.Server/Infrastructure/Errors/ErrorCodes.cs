@@ -9,6 +9,8 @@ internal static class ErrorCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string Unauthorized = "unauthorized";
     public const string InvalidCredentials = "invalid_credentials";
+    public const string InvalidRefreshToken = "invalid_refresh_token";
+    public const string InviteNotFound = "invite_not_found";
     public const string Forbidden = "forbidden";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";
