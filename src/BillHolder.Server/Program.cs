@@ -11,6 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLogging();
 builder.AddErrorHandling();
+builder.AddResponseHeaders();
+builder.AddJsonBodies();
 builder.AddDatabase();
 builder.AddAccounts();
 builder.AddBooks();
@@ -19,9 +21,11 @@ builder.AddRealtime();
 var app = builder.Build();
 
 app.UseRequestLogging();
+app.UseResponseHeaders();
 app.UseErrorHandling();
 app.UseWebSockets();
 app.UseRouting();
+app.UseDatabaseBreaker();
 app.UseBodySizeLimits();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -95,7 +95,7 @@ internal sealed class BookWriter(
     {
         try
         {
-            await CommitAsync(bookId, batch);
+            await CommitRetryingContentionAsync(bookId, batch);
         }
         catch (Exception ex) when (batch.Count > 1)
         {
@@ -104,7 +104,7 @@ internal sealed class BookWriter(
             {
                 try
                 {
-                    await CommitAsync(bookId, [pending]);
+                    await CommitRetryingContentionAsync(bookId, [pending]);
                 }
                 catch (Exception alone)
                 {
@@ -117,6 +117,14 @@ internal sealed class BookWriter(
             batch[0].Done.TrySetException(ex);
         }
     }
+
+    // A deadlock or lock wait rolled the whole batch back: tried once more before it counts as failed.
+    private Task CommitRetryingContentionAsync(long bookId, List<Pending> batch) =>
+        Contention.RetryOnceAsync(async () =>
+        {
+            await CommitAsync(bookId, batch);
+            return true;
+        }, logger, "a sync");
 
     private async Task CommitAsync(long bookId, List<Pending> batch)
     {

@@ -11,12 +11,14 @@ internal sealed record SkippedDto(string Collection, long Id, int Status, string
         new(skipped.Collection.JsonName(), skipped.Id, (int)skipped.Status, skipped.Reason);
 }
 
-// Replayed is not on the wire: REST turns it into the Idempotent-Replayed header.
+// Replayed tells a retried syncId's answer from the first one (REST also says it in the Idempotent-Replayed
+// header). It is part of the answer, never of the stored receipt: see ReceiptStore.
 internal sealed record SyncResult(
     long BookId, string SyncId, long Version, bool Applied, ByCollection<IReadOnlyDictionary<long, long>> IdMap,
     IReadOnlyList<SkippedDto> Skipped, ChangeSet? Changes)
 {
-    [JsonIgnore]
+    // After changes, so the answer's existing members keep their order.
+    [JsonPropertyOrder(1)]
     public bool Replayed { get; init; }
 }
 

@@ -36,22 +36,31 @@ internal static class HealthApi
     internal sealed record HealthStatus(string Status);
 }
 
-// Ready means: the schema is applied and the database answers within 3 seconds.
-internal sealed class DatabaseHealthCheck(DbConnectionFactory connections, DatabaseState state) : IHealthCheck
+// Ready means: the schema is applied and the database answers within a second. The probe is an ordinary unit
+// of work: it runs through the breaker, so while the breaker is open readiness fails at once, and a probe that
+// does not answer counts toward opening it.
+internal sealed class DatabaseHealthCheck(DbConnectionFactory connections, DatabaseState state, DatabaseBreaker breaker) : IHealthCheck
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(900);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
         if (!state.SchemaReady) return HealthCheckResult.Unhealthy("The database schema is not ready yet.");
+        if (breaker.IsOpen) return HealthCheckResult.Unhealthy("The database is not answering.");
+        var probe = breaker.RunAsync(async token =>
+        {
+            await using var connection = await connections.OpenAsync(token);
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: token));
+        }, CancellationToken.None).AsTask();
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            await using var connection = await connections.OpenAsync(timeout.Token);
-            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: timeout.Token));
+            // The driver's own timeouts end the probe later; the answer does not wait for them.
+            await probe.WaitAsync(Patience, cancellationToken);
             return HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex is OperationCanceledException || DbConnectionFactory.IsOutage(ex))
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException || DbConnectionFactory.IsOutage(ex) || DatabaseBreaker.IsRefusal(ex))
         {
+            _ = probe.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
             return HealthCheckResult.Unhealthy("The database is unreachable.");
         }
     }

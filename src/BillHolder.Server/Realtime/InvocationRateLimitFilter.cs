@@ -9,7 +9,7 @@ namespace BillHolder.Server.Realtime;
 
 // Every hub call passes here: a token bucket per user (over all their connections), so one client cannot
 // starve a book or the server; and database trouble answered with the same code REST uses.
-internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> options, ILogger<InvocationRateLimitFilter> logger)
+internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> options, DatabaseBreaker breaker, ILogger<InvocationRateLimitFilter> logger)
     : IHubFilter, IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(user =>
@@ -32,7 +32,12 @@ internal sealed class InvocationRateLimitFilter(IOptions<RealtimeOptions> option
         }
         try
         {
-            return await next(context);
+            // A hub call is one ordinary unit of database work, as an API request is.
+            return await breaker.RunAsync(_ => next(context), CancellationToken.None);
+        }
+        catch (Exception ex) when (DatabaseBreaker.IsRefusal(ex))
+        {
+            throw new HubException($"{ErrorCodes.DatabaseUnavailable}: the database is not answering; try again in {breaker.BreakDuration.TotalSeconds:0} s.");
         }
         catch (Exception ex) when (DbConnectionFactory.IsOutage(ex))
         {

@@ -20,10 +20,13 @@ internal static class RealtimeModule
         {
             hub.EnableDetailedErrors = false;
             hub.AddFilter<InvocationRateLimitFilter>();
+            hub.AddFilter<InvalidArgumentsFilter>();
         });
+        BindingFailureProtocol.Decorate(builder.Services);
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>>((hub, realtime) =>
             hub.MaximumReceiveMessageSize = realtime.Value.MaxMessageBytes);
         builder.Services.AddSingleton<InvocationRateLimitFilter>();
+        builder.Services.AddSingleton<InvalidArgumentsFilter>();
         builder.Services.AddSingleton<BookSubscriptions>();
         builder.Services.AddSingleton<BookFanout>();
         builder.Services.AddSingleton<IBookEvents>(services => services.GetRequiredService<BookFanout>());

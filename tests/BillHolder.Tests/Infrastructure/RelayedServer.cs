@@ -15,6 +15,8 @@ public sealed partial class RelayedServer : IAsyncLifetime
         Relay = new TcpRelay("127.0.0.1", port);
         Server.RouteToDatabase = connectionString => PortPattern().Replace(connectionString, $"Port={Relay.Port}");
         Server.Settings["Database:ConnectTimeoutSeconds"] = "2";
+        // After an outage the breaker refuses requests this long before one tries the database again.
+        Server.Settings.TryAdd("Database:BreakSeconds", "1");
         return Server.InitializeAsync();
     }
 

@@ -15,6 +15,14 @@ internal sealed class TcpRelay : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Task _accepting;
     private volatile bool _up = true;
+    private volatile TaskCompletionSource _flowing = Flowing();
+
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource();
+        flowing.SetResult();
+        return flowing;
+    }
 
     public TcpRelay(string host, int port)
     {
@@ -37,6 +45,12 @@ internal sealed class TcpRelay : IAsyncDisposable
     }
 
     public void Restore() => _up = true;
+
+    // Plays a database that is frozen, not stopped (a paused process, a full disk, a dead network path): every
+    // connection, old or new, is accepted and held, but no byte goes either way until Thaw.
+    public void Freeze() => _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Thaw() => _flowing.TrySetResult();
 
     // Client turns over all relayed connections so far (pipelined requests sent together count once).
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
@@ -86,6 +100,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         {
             var read = await from.ReadAsync(buffer, _stop.Token);
             if (read == 0) return;
+            await _flowing.Task.WaitAsync(_stop.Token);
             // A request waits for its answer before the next one, so the first bytes after an answer open a turn.
             if (fromClient && !turn.ClientSpeaking) Interlocked.Increment(ref _roundTrips);
             turn.ClientSpeaking = fromClient;
@@ -100,6 +115,7 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Thaw();
         _stop.Cancel();
         _listener.Stop();
         Cut();

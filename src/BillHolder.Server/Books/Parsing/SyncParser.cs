@@ -63,6 +63,7 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
             return ApiError.Validation(errors.ToDictionary());
         }
 
+        DuplicateKeys.Find(body, "", errors);
         var value = read(new JsonFields(body, "", errors), errors);
         return errors.Any ? ApiError.Validation(errors.ToDictionary()) : value;
     }

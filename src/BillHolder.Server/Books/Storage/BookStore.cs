@@ -127,7 +127,8 @@ internal sealed class BookStore(DbConnectionFactory connections)
         CancellationToken cancellationToken)
     {
         var json = BookJson.WriteCollections(state);
-        await using var connection = await connections.OpenAsync(cancellationToken);
+        // Long work: a checkpoint rewrites every record of the book (its own pool, CommandTimeoutSeconds).
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var first = new DynamicParameters(HeadParameters(bookId, state, lastEditedBy, lastEditedAt));
         first.Add("Json", json.Wallets);

@@ -102,7 +102,7 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
 
     public async Task<int> PruneAsync(long before, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(DeleteOldChanges, new { Before = before }, cancellationToken: cancellationToken));
     }
 

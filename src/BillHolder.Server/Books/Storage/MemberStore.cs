@@ -10,7 +10,7 @@ internal enum MembershipOutcome { Done, UserNotFound, MemberNotFound, LastOwner,
 // only member of. Left: books whose membership was removed.
 internal sealed record AccountRelease(IReadOnlyList<(long Id, string Name)> Blocked, IReadOnlyList<long> Alone, IReadOnlyList<long> Left);
 
-internal sealed class MemberStore(DbConnectionFactory connections)
+internal sealed class MemberStore(DbConnectionFactory connections, ILogger<MemberStore> logger)
 {
     private const string InsertMember = """
         INSERT INTO book_member (book_id, user_id, role, created_at) VALUES (@BookId, @UserId, @Role, @Now)
@@ -54,7 +54,11 @@ internal sealed class MemberStore(DbConnectionFactory connections)
 
     // Sets a role (adding the member when new), or removes the member when role is null.
     // The head row lock serializes membership changes, so "at least one owner" holds under concurrency.
-    public async Task<(MembershipOutcome Outcome, MemberDto? Member)> ChangeAsync(long bookId, string username, BookRole? role, long now,
+    public Task<(MembershipOutcome Outcome, MemberDto? Member)> ChangeAsync(long bookId, string username, BookRole? role, long now,
+        CancellationToken cancellationToken) =>
+        Contention.RetryOnceAsync(() => ChangeOnceAsync(bookId, username, role, now, cancellationToken), logger, "a membership change");
+
+    private async Task<(MembershipOutcome Outcome, MemberDto? Member)> ChangeOnceAsync(long bookId, string username, BookRole? role, long now,
         CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);

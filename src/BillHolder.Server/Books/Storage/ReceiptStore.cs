@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Infrastructure.Database;
 using Dapper;
 
@@ -18,17 +19,28 @@ internal sealed class ReceiptStore(DbConnectionFactory connections)
             BookId = bookId,
             SyncId = syncId,
             PayloadHash = payloadHash,
-            Result = JsonSerializer.Serialize(result with { Changes = null }, BookJson.Options),
+            Result = JsonSerializer.Serialize(Receipt.From(result), BookJson.Options),
             Now = now,
         });
 
-    public static SyncResult Read(string result) => JsonSerializer.Deserialize<SyncResult>(result, BookJson.Options)!;
+    public static SyncResult Read(string result) => JsonSerializer.Deserialize<Receipt>(result, BookJson.Options)!.ToResult();
+
+    // What a receipt keeps of the first answer: not its changes (recomputed for each replay from the caller's
+    // baseVersion) and not whether it was a replay (every answer read from a receipt is one).
+    private sealed record Receipt(long BookId, string SyncId, long Version, bool Applied,
+        ByCollection<IReadOnlyDictionary<long, long>> IdMap, IReadOnlyList<SkippedDto> Skipped)
+    {
+        public static Receipt From(SyncResult result) =>
+            new(result.BookId, result.SyncId, result.Version, result.Applied, result.IdMap, result.Skipped);
+
+        public SyncResult ToResult() => new(BookId, SyncId, Version, Applied, IdMap, Skipped, Changes: null) { Replayed = true };
+    }
 
     private const string DeleteOldReceipts = "DELETE FROM sync_receipt WHERE created_at < @Before LIMIT 10000";
 
     public async Task<int> PruneAsync(long before, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(DeleteOldReceipts, new { Before = before }, cancellationToken: cancellationToken));
     }
 }

@@ -11,6 +11,7 @@ internal static class DatabaseExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DbConnectionFactory>();
+        builder.Services.AddSingleton<DatabaseBreaker>();
         builder.Services.AddSingleton<DatabaseState>();
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SchemaMigrator>());

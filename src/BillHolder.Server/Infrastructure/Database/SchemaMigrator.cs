@@ -79,7 +79,7 @@ internal sealed class SchemaMigrator(
     // With apply false only checks that the database is not newer than this server.
     public async Task<int> ApplyPendingAsync(bool apply, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(TakeLock, cancellationToken: cancellationToken));
         try
         {

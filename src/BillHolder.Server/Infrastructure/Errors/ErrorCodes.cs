@@ -14,6 +14,7 @@ internal static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";
+    public const string RequestTimeout = "request_timeout";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RateLimited = "rate_limited";
     public const string UsernameTaken = "username_taken";
@@ -26,6 +27,7 @@ internal static class ErrorCodes
     public const string SyncIdReused = "sync_id_reused";
     public const string TooManyBooks = "too_many_books";
     public const string TooManyConnections = "too_many_connections";
+    public const string InvalidArguments = "invalid_arguments";
     public const string SnapshotTooLarge = "snapshot_too_large";
     public const string DatabaseUnavailable = "database_unavailable";
     public const string InternalError = "internal_error";
@@ -38,6 +40,7 @@ internal static class ErrorCodes
         403 => Forbidden,
         404 => NotFound,
         405 => MethodNotAllowed,
+        408 => RequestTimeout,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         422 => ValidationFailed,

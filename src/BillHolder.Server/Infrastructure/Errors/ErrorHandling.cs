@@ -63,10 +63,19 @@ internal static class ErrorHandling
         }
         var (status, code, detail) = Classify(exception);
         if (status < 500) logger.LogInformation("Rejected {Method} {Path}: {Code} ({Reason})", http.Request.Method, http.Request.Path.Value, code, exception?.Message);
+        else if (exception is not null && DatabaseBreaker.IsRefusal(exception)) logger.LogInformation("Refused {Method} {Path}: the database is not answering", http.Request.Method, http.Request.Path.Value);
         else if (exception is not null && DbConnectionFactory.IsOutage(exception)) logger.LogWarning("Database unavailable: {Error}", exception.Message);
         else logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path.Value);
 
         http.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Contention clears in a moment; a database that does not answer is tried again after the breaker's pause.
+            var wait = exception is not null && DbConnectionFactory.IsContention(exception)
+                ? TimeSpan.FromSeconds(1)
+                : http.RequestServices.GetRequiredService<DatabaseBreaker>().BreakDuration;
+            http.Response.Headers.RetryAfter = ((int)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
         await problems.TryWriteAsync(new ProblemDetailsContext
         {
@@ -82,18 +91,32 @@ internal static class ErrorHandling
             (413, ErrorCodes.PayloadTooLarge, "The request body is larger than this endpoint accepts."),
         BadHttpRequestException { StatusCode: 415 } =>
             (415, ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
-        BadHttpRequestException { InnerException: JsonException } or JsonException =>
-            (400, ErrorCodes.MalformedRequest, "The request body is not valid JSON of the expected shape."),
+        // The JSON path names the offending key (a duplicate, a wrong type) without naming internal types.
+        BadHttpRequestException { InnerException: JsonException json } => Malformed(json),
+        JsonException json => Malformed(json),
         // The framework's own wording names internal parameter types; clients get the documented contract instead.
         BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode),
             "The request is malformed: send the documented JSON body (Content-Type: application/json) and parameters."),
-        { } outage when DbConnectionFactory.IsOutage(outage) =>
+        { } refused when DatabaseBreaker.IsRefusal(refused) =>
+            (503, ErrorCodes.DatabaseUnavailable, "The database is not answering; try again shortly."),
+        { } contention when DbConnectionFactory.IsContention(contention) =>
+            (503, ErrorCodes.DatabaseUnavailable, "The database is busy with conflicting writes; try again shortly."),
+        { } outage when DbConnectionFactory.IsUnreachable(outage) =>
             (503, ErrorCodes.DatabaseUnavailable, "The database is unavailable; try again shortly."),
         _ => (500, ErrorCodes.InternalError, "An unexpected error occurred."),
     };
 
+    private static (int, string, string) Malformed(JsonException json) => (400, ErrorCodes.MalformedRequest,
+        json.Path is { Length: > 1 } path
+            ? $"The request body is not valid JSON of the expected shape at {path} (a value of the wrong type, or a key sent twice)."
+            : "The request body is not valid JSON of the expected shape.");
+
+    // Answers the framework sets by status alone. 400 and 408 also come from Kestrel when a body cannot be read
+    // (bad chunked framing; a body that stops short of its Content-Length).
     private static string DetailFor(int status) => status switch
     {
+        400 => "The request is malformed: send the documented JSON body (Content-Type: application/json) and parameters.",
+        408 => "The request body did not arrive in time: it stopped before its Content-Length, or came too slowly.",
         401 => "Authentication is required: send a valid bearer token.",
         403 => "You may not do this.",
         404 => "No such resource.",
