@@ -39,7 +39,7 @@ internal sealed class BookService(
         if (outcome is SyncOutcome.Rejected rejected) return BookWriter.Rejection(rejected, 0);
         var applied = (SyncOutcome.Applied)outcome;
         var sizes = BookJson.WriteCollections(applied.Book).Sizes;
-        if (TooLarge(applied.Book, sizes) is { } tooLarge) return tooLarge;
+        if (BookWriter.TooLarge(options.Value, null, applied.Book, sizes) is { } tooLarge) return tooLarge;
 
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
@@ -157,20 +157,5 @@ internal sealed class BookService(
             checkpointer.Noted(head.BookId, book);
         }
         return book;
-    }
-
-    private ApiError? TooLarge(BookState book, ByCollection<long> sizes)
-    {
-        var settings = options.Value;
-        var errors = new List<string>();
-        if (book.RecordCount > settings.MaxRecordsPerBook) errors.Add($"would hold {book.RecordCount} records; a book holds at most {settings.MaxRecordsPerBook}");
-        foreach (var collection in Collections.All)
-        {
-            if (sizes[collection] > settings.MaxCollectionBytes)
-            {
-                errors.Add($"its {collection.JsonName()} would take {sizes[collection]} bytes of JSON; a collection takes at most {settings.MaxCollectionBytes}");
-            }
-        }
-        return errors.Count == 0 ? null : ApiError.Validation(new Dictionary<string, string[]> { ["book"] = [.. errors] }, version: 0);
     }
 }

@@ -183,7 +183,7 @@ internal sealed class BookWriter(
             {
                 pushed = ChangeSet.Of(bookId, book.State.Version, applied);
                 var sizes = CollectionSizes.After(book.CollectionBytes, book.State, pushed);
-                if (TooLarge(book, applied.Book, sizes) is { } tooLarge)
+                if (TooLarge(options.Value, book, applied.Book, sizes) is { } tooLarge)
                 {
                     answers.Add(new Answer(pending, tooLarge));
                     continue;
@@ -240,24 +240,24 @@ internal sealed class BookWriter(
         return result with { Changes = changes };
     }
 
-    // Only growth is refused: a book already over a lowered limit can still be edited and shrunk.
-    private ApiError? TooLarge(StoredBook before, BookState after, ByCollection<long> sizes)
+    // Only growth is refused: a book already over a lowered limit can still be edited and shrunk. Before is null
+    // for a book being created.
+    internal static ApiError? TooLarge(SyncOptions settings, StoredBook? before, BookState after, ByCollection<long> sizes)
     {
-        var settings = options.Value;
         var errors = new List<string>();
-        if (after.RecordCount > settings.MaxRecordsPerBook && after.RecordCount > before.State.RecordCount)
+        if (after.RecordCount > settings.MaxRecordsPerBook && after.RecordCount > (before?.State.RecordCount ?? 0))
         {
             errors.Add($"would hold {after.RecordCount} records; a book holds at most {settings.MaxRecordsPerBook}");
         }
         foreach (var collection in Collections.All)
         {
-            if (sizes[collection] > settings.MaxCollectionBytes && sizes[collection] > before.CollectionBytes[collection])
+            if (sizes[collection] > settings.MaxCollectionBytes && sizes[collection] > (before?.CollectionBytes[collection] ?? 0))
             {
                 errors.Add($"its {collection.JsonName()} would take {sizes[collection]} bytes of JSON; a collection takes at most {settings.MaxCollectionBytes}");
             }
         }
         return errors.Count == 0 ? null
-            : ApiError.Validation(new Dictionary<string, string[]> { ["book"] = [.. errors] }, version: before.State.Version);
+            : ApiError.Validation(new Dictionary<string, string[]> { ["book"] = [.. errors] }, version: before?.State.Version ?? 0);
     }
 
     internal static ApiError Rejection(SyncOutcome.Rejected rejected, long version)
