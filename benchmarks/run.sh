@@ -78,7 +78,7 @@ start_server() {
     cd "$server_dir"
     ASPNETCORE_URLS="$url" ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__BillHolder="$conn" \
     Serilog__MinimumLevel__Default="${SERVER_LOG_LEVEL:-Warning}" \
-    Sync__RateLimitBurst=1000000 Sync__RateLimitPerSecond=1000000 Sync__MaxRecordsPerBook=250000 \
+    Sync__RateLimitBurst=1000000 Sync__RateLimitPerSecond=1000000 Sync__MaxRecordsPerBook=250000 Sync__CheckpointLogFraction="$fraction" \
     Sync__MaxRecordsPerSync=$chunk Sync__MaxSyncBodyBytes=67108864 Sync__MaxCollectionBytes="${MAX_COLLECTION_BYTES:-67108864}" \
     Realtime__InvocationBurst=100000 Realtime__InvocationsPerSecond=100000 Realtime__MaxConnectionsPerUser=10000 \
     Auth__MaxRegistrationsPerAddress=10000000 Auth__MaxRegistrations=10000000 Auth__AccessTokenMinutes=240 \
