@@ -18,6 +18,11 @@ internal sealed record SyncResult(
 {
     [JsonIgnore]
     public bool Replayed { get; init; }
+
+    // Rule 12; always present. Receipts written before it have neither and read as empty.
+    public IReadOnlyList<MergeConflict> Conflicts { get; init; } = [];
+
+    public IReadOnlyList<WholeRecord> WholeRecords { get; init; } = [];
 }
 
 // The book as GET /api/books/{id} shows it; a creation answer adds the idMap of its initial records.

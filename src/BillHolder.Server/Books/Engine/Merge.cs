@@ -153,3 +153,26 @@ internal sealed class Merger(SyncBases bases, long? baseVersion)
         : bases.Records.TryGetValue((T.Collection, stored.Id), out var found) ? found as T
         : null;
 }
+
+// What one version changed or deleted, as it was just before that version, and the book's name and remark before
+// it: the log keeps these so that the base of a record at version B is the pre-image in the first row after B
+// that touched it.
+internal sealed record PreImages(BookMeta Book, IReadOnlyList<Wallet> Wallets, IReadOnlyList<Bill> Bills,
+    IReadOnlyList<Transfer> Transfers, IReadOnlyList<Income> Incomes)
+{
+    public static PreImages Of(BookState before, AppliedChanges changes) => new(new BookMeta(before.Name, before.Remark),
+        Pick(before.Wallets, changes.Wallets), Pick(before.Bills, changes.Bills),
+        Pick(before.Transfers, changes.Transfers), Pick(before.Incomes, changes.Incomes));
+
+    public IBookRecord? Find(Collection collection, long id) => collection switch
+    {
+        Collection.Wallets => Wallets.FirstOrDefault(r => r.Id == id),
+        Collection.Bills => Bills.FirstOrDefault(r => r.Id == id),
+        Collection.Transfers => Transfers.FirstOrDefault(r => r.Id == id),
+        _ => Incomes.FirstOrDefault(r => r.Id == id),
+    };
+
+    // New records have no pre-image: they did not exist before.
+    private static IReadOnlyList<T> Pick<T>(IReadOnlyDictionary<long, T> stored, CollectionChanges<T> changes) where T : IBookRecord =>
+        [.. changes.Changed.Select(r => r.Id).Concat(changes.Deleted).Where(stored.ContainsKey).Select(id => stored[id])];
+}
