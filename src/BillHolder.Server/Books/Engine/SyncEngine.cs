@@ -47,9 +47,13 @@ internal static class SyncEngine
         bool WalletExistsAfter(long raw) =>
             walletIds.ContainsKey(raw) || (book.Wallets.ContainsKey(raw) && wallets.Records.ContainsKey(raw));
         var unknown = new Dictionary<string, string[]>();
-        CollectUnknownWallets(bills, changes.Bills, WalletExistsAfter, unknown);
-        CollectUnknownWallets(transfers, changes.Transfers, WalletExistsAfter, unknown);
-        CollectUnknownWallets(incomes, changes.Incomes, WalletExistsAfter, unknown);
+        // Rule 12: a reference the merge kept from the stored record (the client left it as at its base) is judged
+        // by the wallet the merged record names, not by the stale id the client echoed.
+        bool ReferenceHolds(long raw, long? merged) =>
+            merged is not { } kept || kept == ResolveWallet(raw) ? WalletExistsAfter(raw) : wallets.Records.ContainsKey(kept);
+        CollectUnknownWallets(bills, changes.Bills, ReferenceHolds, unknown);
+        CollectUnknownWallets(transfers, changes.Transfers, ReferenceHolds, unknown);
+        CollectUnknownWallets(incomes, changes.Incomes, ReferenceHolds, unknown);
         if (unknown.Count > 0)
         {
             return new SyncOutcome.Rejected(ErrorCodes.UnknownWallet,
@@ -210,15 +214,18 @@ internal static class SyncEngine
     }
 
     private static void CollectUnknownWallets<T, TInput>(CollectionPass<T> pass, IReadOnlyList<TInput> inputs,
-        Func<long, bool> walletExistsAfter, Dictionary<string, string[]> errors)
+        Func<long, long?, bool> referenceHolds, Dictionary<string, string[]> errors)
         where T : class, ISyncedRecord<T, TInput>
         where TInput : IRecordInput
     {
         foreach (var index in pass.AppliedIndexes)
         {
-            foreach (var (field, walletId) in inputs[index].WalletReferences())
+            var input = inputs[index];
+            var merged = input.Status == RecordStatus.Modified && pass.Records.TryGetValue(input.Id, out var record) ? record : null;
+            foreach (var (field, walletId) in input.WalletReferences())
             {
-                if (!walletExistsAfter(walletId))
+                var after = merged is not null && T.Fields.First(f => f.Name == field).Get(merged) is long value ? value : (long?)null;
+                if (!referenceHolds(walletId, after))
                 {
                     errors[$"{pass.Collection.JsonName()}[{index}].{field}"] =
                         [$"wallet {walletId} does not exist after this sync"];

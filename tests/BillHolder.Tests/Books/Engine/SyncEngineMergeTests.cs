@@ -170,6 +170,23 @@ public sealed class SyncEngineMergeTests
     }
 
     [Fact]
+    public void Sync_ReferencesAreJudgedOnTheMergedRecord()
+    {
+        // Alice moved bill 1 to wallet 2 and deleted wallet 1; Bob's copy still names wallet 1, which he left alone.
+        var book = BookWith(Base with { WalletId = 2, Version = 6 });
+        book = book with { Wallets = book.Wallets.Remove(1) };
+
+        var applied = Applied(SyncEngine.Apply(book, Sync(5, bills: [Bob(amount: 1400)]), SyncTestData.Bob, Now, Bases(Base)));
+
+        Assert.Equal((2L, 1400L), (applied.Book.Bills[1].WalletId, applied.Book.Bills[1].Amount));
+        Assert.Equal(-1400, Balance(applied.Book, 2));
+
+        // Moving it back to wallet 1 is Bob's edit, and wallet 1 is gone.
+        var rejected = Rejected(SyncEngine.Apply(book, Sync(5, bills: [Bob(wallet: 3, amount: 1400) with { WalletId = 1 }]), SyncTestData.Bob, Now, Bases(Base with { WalletId = 3 })));
+        Assert.Equal(["bills[0].walletId"], rejected.Errors!.Keys);
+    }
+
+    [Fact]
     public void Sync_WalletWhoseVersionMovedOnlyByItsBalanceMergesWithoutConflict()
     {
         var book = BookWith(Base);
