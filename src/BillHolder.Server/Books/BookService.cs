@@ -45,8 +45,8 @@ internal sealed class BookService(
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var bookId = await BookStore.InsertAsync(connection, transaction, applied.Book, user.Username, now, cancellationToken);
         await MemberStore.AddAsync(connection, transaction, bookId, user.Id, BookRole.Owner, now, cancellationToken);
-        await ChangeLogStore.AppendAsync(connection, transaction, ChangeLogStore.Row(ChangeSet.Of(bookId, 0, applied), null, user.Id,
-            user.Username, applied.Changes.Summary, now), cancellationToken);
+        await ChangeLogStore.AppendAsync(connection, transaction, ChangeLogStore.Row(ChangeSet.Of(bookId, 0, applied, user.Username, []),
+            PreImages.Of(empty, applied.Changes), null, user.Id, user.Username, applied.Changes.Summary, now), cancellationToken);
         await transaction.CommitAsync(CancellationToken.None);
 
         cache.Offer(bookId, new StoredBook(applied.Book, user.Username, now, sizes, applied.Book.Version, []));

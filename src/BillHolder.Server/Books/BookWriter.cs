@@ -146,6 +146,7 @@ internal sealed class BookWriter(
         var answers = new List<Answer>(batch.Count);
         var pushes = new List<(ChangeSet Changes, string? Origin, Pending Sync)>();
         var answered = new Dictionary<string, (string Hash, SyncResult Result)>(StringComparer.Ordinal);
+        var unwritten = new List<(long Version, PreImages PreImages)>();
         foreach (var pending in batch)
         {
             var request = pending.Request;
@@ -169,26 +170,35 @@ internal sealed class BookWriter(
                 continue;
             }
 
-            var outcome = SyncEngine.Apply(book.State, request, pending.User.Username, now);
+            // Rule 12: a client whose records are at their stored versions needs no base read; else one query.
+            var needs = SyncBases.Needed(book.State, request);
+            var bases = needs.Any
+                ? await ChangeLogStore.FindBasesAsync(connection, transaction, bookId, loaded.State.Version, needs, unwritten, none)
+                : SyncBases.None;
+            var outcome = SyncEngine.Apply(book.State, request, pending.User.Username, now, bases);
             if (outcome is SyncOutcome.Rejected rejected)
             {
                 answers.Add(new Answer(pending, Rejection(rejected, book.State.Version)));
                 continue;
             }
             var applied = (SyncOutcome.Applied)outcome;
+            // The engine does not know the book's id: its conflicts on the book's name and remark say 0.
+            var conflicts = applied.Conflicts.Select(c => c.Collection == MergeConflict.BookCollection ? c with { Id = bookId } : c).ToList();
             var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, applied.IdMap,
-                [.. applied.Skipped.Select(SkippedDto.From)], null);
+                [.. applied.Skipped.Select(SkippedDto.From)], null) { Conflicts = conflicts, WholeRecords = applied.WholeRecords };
             ChangeSet? pushed = null;
             if (applied.Changes.Any)
             {
-                pushed = ChangeSet.Of(bookId, book.State.Version, applied);
+                pushed = ChangeSet.Of(bookId, book.State.Version, applied, pending.User.Username, conflicts);
                 var sizes = CollectionSizes.After(book.CollectionBytes, book.State, pushed);
                 if (TooLarge(options.Value, book, applied.Book, sizes) is { } tooLarge)
                 {
                     answers.Add(new Answer(pending, tooLarge));
                     continue;
                 }
-                var row = ChangeLogStore.Row(pushed, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
+                var preImages = PreImages.Of(book.State, applied.Changes);
+                var row = ChangeLogStore.Row(pushed, preImages, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
+                unwritten.Add((applied.Book.Version, preImages));
                 ChangeLogStore.Append(writes, row);
                 book = (book with { State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now })
                     .Logged(applied.Book.Version, row.Bytes);

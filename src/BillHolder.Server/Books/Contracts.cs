@@ -20,6 +20,11 @@ internal sealed record SyncResult(
     // After changes, so the answer's existing members keep their order.
     [JsonPropertyOrder(1)]
     public bool Replayed { get; init; }
+
+    // Rule 12; always present. Receipts written before it have neither and read as empty.
+    public IReadOnlyList<MergeConflict> Conflicts { get; init; } = [];
+
+    public IReadOnlyList<WholeRecord> WholeRecords { get; init; } = [];
 }
 
 // The book as GET /api/books/{id} shows it; a creation answer adds the idMap of its initial records.

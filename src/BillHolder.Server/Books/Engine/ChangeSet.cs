@@ -9,6 +9,10 @@ internal sealed record ChangeSet(
     IReadOnlyList<Wallet> Wallets, IReadOnlyList<Bill> Bills, IReadOnlyList<Transfer> Transfers, IReadOnlyList<Income> Incomes,
     ByCollection<IReadOnlyList<long>> Deleted)
 {
+    // The conflicts of every version in (FromVersion, ToVersion] (rule 12), so an overwritten writer learns of
+    // them, also later. Never part of a log row's changes: the row keeps them in its own column.
+    public IReadOnlyList<ChangeConflict> Conflicts { get; init; } = [];
+
     public static readonly ByCollection<IReadOnlyList<long>> NoneDeleted = new([], [], [], []);
 
     public static ChangeSet Snapshot(long bookId, BookState book) => new(
@@ -26,11 +30,14 @@ internal sealed record ChangeSet(
         deletedSince);
 
     // Exactly what one applied sync changed, from the version before it.
-    public static ChangeSet Of(long bookId, long fromVersion, SyncOutcome.Applied applied)
+    public static ChangeSet Of(long bookId, long fromVersion, SyncOutcome.Applied applied, string username, IReadOnlyList<MergeConflict> conflicts)
     {
         var c = applied.Changes;
         return new ChangeSet(bookId, fromVersion, applied.Book.Version, false, new BookMeta(applied.Book.Name, applied.Book.Remark),
-            c.Wallets.Changed, c.Bills.Changed, c.Transfers.Changed, c.Incomes.Changed, c.Deleted);
+            c.Wallets.Changed, c.Bills.Changed, c.Transfers.Changed, c.Incomes.Changed, c.Deleted)
+        {
+            Conflicts = [.. conflicts.Select(conflict => ChangeConflict.Of(applied.Book.Version, username, conflict))],
+        };
     }
 
     // The deletions of consecutive versions, in version order, as one list per collection.
@@ -43,4 +50,12 @@ internal sealed record ChangeSet(
         }
         return merged.Select((_, ids) => (IReadOnlyList<long>)ids);
     }
+}
+
+// A conflict as a ChangeSet carries it: with the version and username of the sync that overwrote the field.
+internal sealed record ChangeConflict(long Version, string Username, string Collection, long Id, string? Field,
+    object? Base, object? Theirs, object? Yours)
+{
+    public static ChangeConflict Of(long version, string username, MergeConflict c) =>
+        new(version, username, c.Collection, c.Id, c.Field, c.Base, c.Theirs, c.Yours);
 }

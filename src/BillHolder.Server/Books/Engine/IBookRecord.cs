@@ -31,7 +31,17 @@ internal interface ISyncedRecord<TSelf, TInput> : IBookRecord
     TSelf WithCreation(string user, long at);
 
     TSelf WithEdit(string user, long at, long version);
+
+    // The client fields, each compared and taken on its own by the field-level merge.
+    static abstract IReadOnlyList<RecordField<TSelf>> Fields { get; }
+
+    // Cross-field rules the parser checks on each input, checked again on a merged record.
+    bool IsConsistent();
 }
+
+// One client field of a record kind: its JSON name, its value (a long or a string, compared with Equals) and how
+// to copy it from one record to another.
+internal sealed record RecordField<T>(string Name, Func<T, object?> Get, Func<T, T, T> Take);
 
 // What a client sent for one record, already validated by the parser. For Synchronized and Deleted records
 // only Id and Status are meaningful; the other fields hold defaults.
@@ -41,6 +51,9 @@ internal interface IRecordInput
     RecordStatus Status { get; }
     long? CreatedAt { get; }
     long? LastEditedAt { get; }
+
+    // The record version the client edited (its base), when it sent one.
+    long? Version { get; }
 
     // Raw wallet references as sent (possibly provisional ids), with the field name for error paths.
     IEnumerable<(string Field, long WalletId)> WalletReferences();

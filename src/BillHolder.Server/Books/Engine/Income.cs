@@ -23,15 +23,26 @@ internal sealed record Income(long Id, long WalletId, long Amount, long Date, st
     public Income WithEdit(string user, long at, long version) =>
         this with { LastEditedBy = user, LastEditedAt = at, Version = version };
 
+    public static IReadOnlyList<RecordField<Income>> Fields { get; } =
+    [
+        new("walletId", r => r.WalletId, (to, from) => to with { WalletId = from.WalletId }),
+        new("amount", r => r.Amount, (to, from) => to with { Amount = from.Amount }),
+        new("date", r => r.Date, (to, from) => to with { Date = from.Date }),
+        new("category", r => r.Category, (to, from) => to with { Category = from.Category }),
+        new("remark", r => r.Remark, (to, from) => to with { Remark = from.Remark }),
+    ];
+
+    public bool IsConsistent() => true;
+
     public IEnumerable<long> WalletIds() => [WalletId];
 
     public IEnumerable<(long WalletId, long Amount)> BalanceEffects() => [(WalletId, Amount)];
 }
 
 internal sealed record IncomeInput(long Id, RecordStatus Status, long WalletId, long Amount, long Date,
-    string? Category, string? Remark, long? CreatedAt, long? LastEditedAt) : IRecordInput
+    string? Category, string? Remark, long? CreatedAt, long? LastEditedAt, long? Version = null) : IRecordInput
 {
-    public static IncomeInput IdOnly(long id, RecordStatus status) => new(id, status, 0, 0, 0, null, null, null, null);
+    public static IncomeInput IdOnly(long id, RecordStatus status, long? version = null) => new(id, status, 0, 0, 0, null, null, null, null, version);
 
     public IEnumerable<(string Field, long WalletId)> WalletReferences() => [("walletId", WalletId)];
 }

@@ -9,7 +9,11 @@ internal static class SyncEngine
 {
     public static readonly ByCollection<IReadOnlyDictionary<long, long>> NoIds = ByCollection<IReadOnlyDictionary<long, long>>.Of(_ => new Dictionary<long, long>());
 
-    public static SyncOutcome Apply(BookState book, SyncRequest request, string username, long nowMs)
+    public static SyncOutcome Apply(BookState book, SyncRequest request, string username, long nowMs) =>
+        Apply(book, request, username, nowMs, SyncBases.None);
+
+    // Bases: the records as the client last received them, where they differ from the stored ones (rule 12).
+    public static SyncOutcome Apply(BookState book, SyncRequest request, string username, long nowMs, SyncBases bases)
     {
         var changes = request.Changes;
         // Only used if something changes; otherwise the original book is returned as is.
@@ -31,10 +35,11 @@ internal static class SyncEngine
 
         var skipped = new List<SkippedRecord>();
         var deltas = new Dictionary<long, Int128>();
-        var wallets = ApplyCollection(book.Wallets, changes.Wallets, walletIds, ResolveWallet, stamp, skipped, deltas);
-        var bills = ApplyCollection(book.Bills, changes.Bills, newIds.Bills, ResolveWallet, stamp, skipped, deltas);
-        var transfers = ApplyCollection(book.Transfers, changes.Transfers, newIds.Transfers, ResolveWallet, stamp, skipped, deltas);
-        var incomes = ApplyCollection(book.Incomes, changes.Incomes, newIds.Incomes, ResolveWallet, stamp, skipped, deltas);
+        var merger = new Merger(bases, request.BaseVersion);
+        var wallets = ApplyCollection(book.Wallets, changes.Wallets, walletIds, ResolveWallet, stamp, skipped, deltas, merger);
+        var bills = ApplyCollection(book.Bills, changes.Bills, newIds.Bills, ResolveWallet, stamp, skipped, deltas, merger);
+        var transfers = ApplyCollection(book.Transfers, changes.Transfers, newIds.Transfers, ResolveWallet, stamp, skipped, deltas, merger);
+        var incomes = ApplyCollection(book.Incomes, changes.Incomes, newIds.Incomes, ResolveWallet, stamp, skipped, deltas, merger);
 
         // Rule 7: references are judged on the book as it will be after the whole sync. A non-provisional
         // reference must name a wallet that existed before and still exists; that excludes ids just handed
@@ -42,9 +47,13 @@ internal static class SyncEngine
         bool WalletExistsAfter(long raw) =>
             walletIds.ContainsKey(raw) || (book.Wallets.ContainsKey(raw) && wallets.Records.ContainsKey(raw));
         var unknown = new Dictionary<string, string[]>();
-        CollectUnknownWallets(bills, changes.Bills, WalletExistsAfter, unknown);
-        CollectUnknownWallets(transfers, changes.Transfers, WalletExistsAfter, unknown);
-        CollectUnknownWallets(incomes, changes.Incomes, WalletExistsAfter, unknown);
+        // Rule 12: a reference the merge kept from the stored record (the client left it as at its base) is judged
+        // by the wallet the merged record names, not by the stale id the client echoed.
+        bool ReferenceHolds(long raw, long? merged) =>
+            merged is not { } kept || kept == ResolveWallet(raw) ? WalletExistsAfter(raw) : wallets.Records.ContainsKey(kept);
+        CollectUnknownWallets(bills, changes.Bills, ReferenceHolds, unknown);
+        CollectUnknownWallets(transfers, changes.Transfers, ReferenceHolds, unknown);
+        CollectUnknownWallets(incomes, changes.Incomes, ReferenceHolds, unknown);
         if (unknown.Count > 0)
         {
             return new SyncOutcome.Rejected(ErrorCodes.UnknownWallet,
@@ -92,9 +101,8 @@ internal static class SyncEngine
                 new Dictionary<string, string[]> { ["wallets"] = overflow.ToArray() }, null);
         }
 
-        // Rule 9: book name and remark change only if they differ.
-        var name = request.Book?.Name ?? book.Name;
-        var remark = request.Book is { RemarkSet: true } meta ? meta.Remark : book.Remark;
+        // Rule 9: book name and remark change only if they differ; rule 12: they merge like record fields.
+        var (name, remark) = merger.Book(book, request.Book);
         var metaChanged = !string.Equals(name, book.Name, StringComparison.Ordinal)
             || !string.Equals(remark, book.Remark, StringComparison.Ordinal);
 
@@ -104,18 +112,19 @@ internal static class SyncEngine
         // Rule 9: nothing changed, nothing stored: same version, same book.
         if (!applied.Any)
         {
-            return new SyncOutcome.Applied(book, NoIds, skipped, applied);
+            return new SyncOutcome.Applied(book, NoIds, skipped, applied, merger.Conflicts, merger.WholeRecords);
         }
 
         var next = new BookState(stamp.Version, name, remark, wallets.Records.ToImmutable(), bills.Records.ToImmutable(),
             transfers.Records.ToImmutable(), incomes.Records.ToImmutable(),
             book.NextIds.Select((collection, counter) => counter + newIds[collection].Count));
-        return new SyncOutcome.Applied(next, newIds.Select((_, ids) => (IReadOnlyDictionary<long, long>)ids), skipped, applied);
+        return new SyncOutcome.Applied(next, newIds.Select((_, ids) => (IReadOnlyDictionary<long, long>)ids), skipped, applied,
+            merger.Conflicts, merger.WholeRecords);
     }
 
     private static CollectionPass<T> ApplyCollection<T, TInput>(ImmutableSortedDictionary<long, T> stored,
         IReadOnlyList<TInput> inputs, IReadOnlyDictionary<long, long> newIds, Func<long, long> resolveWallet,
-        Stamp stamp, List<SkippedRecord> skipped, Dictionary<long, Int128> deltas)
+        Stamp stamp, List<SkippedRecord> skipped, Dictionary<long, Int128> deltas, Merger merger)
         where T : class, ISyncedRecord<T, TInput>
         where TInput : IRecordInput
     {
@@ -142,9 +151,9 @@ internal static class SyncEngine
                     pass.AppliedIndexes.Add(index);
                     break;
 
-                case RecordStatus.Modified when exists: // Rule 5
+                case RecordStatus.Modified when exists: // Rules 5 and 12
                     pass.AppliedIndexes.Add(index);
-                    var candidate = existing!.WithClientFields(input, resolveWallet);
+                    var candidate = merger.Modified(existing!, existing!.WithClientFields(input, resolveWallet), input);
                     if (candidate.Equals(existing))
                     {
                         break; // identical fields: not a change, so no version bump for it
@@ -157,7 +166,8 @@ internal static class SyncEngine
                     pass.ModifiedCount++;
                     break;
 
-                case RecordStatus.Deleted when exists: // Rule 6
+                case RecordStatus.Deleted when exists: // Rules 6 and 12
+                    merger.Deleted(existing!, input);
                     pass.Records.Remove(input.Id);
                     pass.Deleted.Add(input.Id);
                     BookBalances.AddChange(deltas, existing, null);
@@ -204,15 +214,18 @@ internal static class SyncEngine
     }
 
     private static void CollectUnknownWallets<T, TInput>(CollectionPass<T> pass, IReadOnlyList<TInput> inputs,
-        Func<long, bool> walletExistsAfter, Dictionary<string, string[]> errors)
+        Func<long, long?, bool> referenceHolds, Dictionary<string, string[]> errors)
         where T : class, ISyncedRecord<T, TInput>
         where TInput : IRecordInput
     {
         foreach (var index in pass.AppliedIndexes)
         {
-            foreach (var (field, walletId) in inputs[index].WalletReferences())
+            var input = inputs[index];
+            var merged = input.Status == RecordStatus.Modified && pass.Records.TryGetValue(input.Id, out var record) ? record : null;
+            foreach (var (field, walletId) in input.WalletReferences())
             {
-                if (!walletExistsAfter(walletId))
+                var after = merged is not null && T.Fields.First(f => f.Name == field).Get(merged) is long value ? value : (long?)null;
+                if (!referenceHolds(walletId, after))
                 {
                     errors[$"{pass.Collection.JsonName()}[{index}].{field}"] =
                         [$"wallet {walletId} does not exist after this sync"];

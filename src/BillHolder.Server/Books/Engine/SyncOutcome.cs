@@ -12,7 +12,8 @@ internal abstract record SyncOutcome
 
     // IdMap: provisional (client) id -> server id, per collection, for records the sync created.
     internal sealed record Applied(BookState Book, ByCollection<IReadOnlyDictionary<long, long>> IdMap,
-        IReadOnlyList<SkippedRecord> Skipped, AppliedChanges Changes) : SyncOutcome;
+        IReadOnlyList<SkippedRecord> Skipped, AppliedChanges Changes, IReadOnlyList<MergeConflict> Conflicts,
+        IReadOnlyList<WholeRecord> WholeRecords) : SyncOutcome;
 
     internal sealed record Rejected(string Code, string Detail, IReadOnlyDictionary<string, string[]>? Errors,
         IReadOnlyList<RecordRef>? References) : SyncOutcome;

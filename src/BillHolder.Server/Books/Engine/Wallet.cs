@@ -21,15 +21,25 @@ internal sealed record Wallet(long Id, string Name, string? Color, long OpeningB
     public Wallet WithEdit(string user, long at, long version) =>
         this with { LastEditedBy = user, LastEditedAt = at, Version = version };
 
+    public static IReadOnlyList<RecordField<Wallet>> Fields { get; } =
+    [
+        new("name", r => r.Name, (to, from) => to with { Name = from.Name }),
+        new("color", r => r.Color, (to, from) => to with { Color = from.Color }),
+        new("openingBalance", r => r.OpeningBalance, (to, from) => to with { OpeningBalance = from.OpeningBalance }),
+        new("remark", r => r.Remark, (to, from) => to with { Remark = from.Remark }),
+    ];
+
+    public bool IsConsistent() => true;
+
     public IEnumerable<long> WalletIds() => [];
 
     public IEnumerable<(long WalletId, long Amount)> BalanceEffects() => [(Id, OpeningBalance)];
 }
 
 internal sealed record WalletInput(long Id, RecordStatus Status, string Name, string? Color, long OpeningBalance,
-    string? Remark, long? CreatedAt, long? LastEditedAt) : IRecordInput
+    string? Remark, long? CreatedAt, long? LastEditedAt, long? Version = null) : IRecordInput
 {
-    public static WalletInput IdOnly(long id, RecordStatus status) => new(id, status, "", null, 0, null, null, null);
+    public static WalletInput IdOnly(long id, RecordStatus status, long? version = null) => new(id, status, "", null, 0, null, null, null, version);
 
     public IEnumerable<(string Field, long WalletId)> WalletReferences() => [];
 }

@@ -12,7 +12,7 @@ internal sealed class RecordReader(bool onlyNew, ValidationErrors errors)
         "must be 0, 1, 2, 3 or one of \"synchronized\", \"modified\", \"deleted\", \"new\"";
 
     public IReadOnlyList<T> ReadAll<T>(IReadOnlyDictionary<Collection, JsonElement> arrays, Collection collection,
-        Func<JsonFields, long, RecordStatus, T> readFields, Func<long, RecordStatus, T> idOnly)
+        Func<JsonFields, long, RecordStatus, T> readFields, Func<long, RecordStatus, long?, T> idOnly)
     {
         if (!arrays.TryGetValue(collection, out var array))
         {
@@ -50,7 +50,8 @@ internal sealed class RecordReader(bool onlyNew, ValidationErrors errors)
             T? record = status switch
             {
                 RecordStatus.New or RecordStatus.Modified => readFields(fields, id ?? 0, status.Value),
-                { } other => idOnly(id ?? 0, other),
+                // A deleted record's version is its base: was it modified elsewhere since (rule 12)?
+                { } other => idOnly(id ?? 0, other, other == RecordStatus.Deleted ? fields.Integer("version", 0, long.MaxValue, Optional) : null),
                 null => default,
             };
             if (id is not null && record is not null)

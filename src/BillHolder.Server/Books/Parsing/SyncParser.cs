@@ -170,12 +170,12 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
         // not silently reset the balance to 0.
         f.Integer("openingBalance", -MaxAmount, MaxAmount, status == RecordStatus.New ? Optional : Required) ?? 0,
         f.Text("remark", 0, MaxRemarkLength, Optional),
-        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
 
     private static BillInput ReadBill(JsonFields f, long id, RecordStatus status) => new(id, status,
         WalletRef(f, "walletId"), Amount(f), Date(f),
         f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
-        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
 
     private static TransferInput ReadTransfer(JsonFields f, long id, RecordStatus status)
     {
@@ -187,13 +187,13 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
         }
 
         return new TransferInput(id, status, from ?? 0, to ?? 0, Amount(f), Date(f), f.Text("remark", 0, MaxRemarkLength, Optional),
-            Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+            Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
     }
 
     private static IncomeInput ReadIncome(JsonFields f, long id, RecordStatus status) => new(id, status,
         WalletRef(f, "walletId"), Amount(f), Date(f),
         f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
-        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"));
+        Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
 
     // Names (of books and wallets) must show something: 1-16 characters, not all white space.
     private static string Name(JsonFields f, string name)
@@ -215,4 +215,8 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
     private static long Date(JsonFields f) => f.Integer("date", 0, long.MaxValue, Required) ?? 0;
 
     private static long? Timestamp(JsonFields f, string name) => f.Integer(name, 0, long.MaxValue, Optional);
+
+    // The record version a modified record was edited from, as the server sent it (rule 12); new records have none.
+    private static long? BaseOf(JsonFields f, RecordStatus status) =>
+        status == RecordStatus.Modified ? f.Integer("version", 0, long.MaxValue, Optional) : null;
 }

@@ -11,17 +11,19 @@ namespace BillHolder.Server.Books.Storage;
 internal sealed class ChangeLogStore(DbConnectionFactory connections)
 {
     private const string InsertChange = """
-        INSERT INTO book_change (book_id, version, sync_id, user_id, username, created_at, changes, deleted, summary)
-        VALUES (@BookId, @Version, @SyncId, @UserId, @Username, @Now, @Changes, @Deleted, @Summary)
+        INSERT INTO book_change (book_id, version, sync_id, user_id, username, created_at, changes, deleted, summary, pre_images, conflicts)
+        VALUES (@BookId, @Version, @SyncId, @UserId, @Username, @Now, @Changes, @Deleted, @Summary, @PreImages, @Conflicts)
         """;
 
     // The row of one applied version: the post-images of every record it changed (what replay upserts), the ids
-    // it deleted, and its summary.
-    public static LogRow Row(ChangeSet change, string? syncId, long userId, string username, ChangeSummary summary, long now) => new(
+    // it deleted, its summary, the pre-images (the bases of later merges) and the conflicts it made (null: none).
+    public static LogRow Row(ChangeSet change, PreImages preImages, string? syncId, long userId, string username, ChangeSummary summary, long now) => new(
         change.BookId, change.ToVersion, syncId, userId, username, now,
-        JsonSerializer.Serialize(change with { Deleted = ChangeSet.NoneDeleted }, BookJson.Options),
+        JsonSerializer.Serialize(change with { Deleted = ChangeSet.NoneDeleted, Conflicts = [] }, BookJson.Options),
         JsonSerializer.Serialize(change.Deleted, BookJson.Options),
-        JsonSerializer.Serialize(summary, BookJson.Options));
+        JsonSerializer.Serialize(summary, BookJson.Options),
+        JsonSerializer.Serialize(preImages, BookJson.Options),
+        change.Conflicts.Count == 0 ? null : JsonSerializer.Serialize(change.Conflicts, BookJson.Options));
 
     public static void Append(SqlBatch batch, LogRow row) => batch.Add(InsertChange, row);
 
@@ -50,20 +52,60 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
     }
 
     private const string SelectDeletedSince = """
-        SELECT version AS Version, deleted AS Deleted FROM book_change WHERE book_id = @BookId AND version > @Since AND version <= @Current
+        SELECT version AS Version, deleted AS Deleted, conflicts AS Conflicts FROM book_change
+        WHERE book_id = @BookId AND version > @Since AND version <= @Current
         ORDER BY version
         """;
 
-    // The deletions after `since` up to `current`, or null when the log does not hold every one of those
-    // versions any more (pruning goes by time, and clocks of several server processes may disagree).
-    public static async Task<ByCollection<IReadOnlyList<long>>?> DeletedSinceAsync(DbConnection connection, DbTransaction? transaction,
-        long bookId, long since, long current, CancellationToken cancellationToken)
+    // The deletions and conflicts after `since` up to `current`, or null when the log does not hold every one of
+    // those versions any more (pruning goes by time, and clocks of several server processes may disagree).
+    public static async Task<(ByCollection<IReadOnlyList<long>> Deleted, IReadOnlyList<ChangeConflict> Conflicts)?> DeletedSinceAsync(
+        DbConnection connection, DbTransaction? transaction, long bookId, long since, long current, CancellationToken cancellationToken)
     {
-        var rows = (await connection.QueryAsync<(long Version, string Deleted)>(new CommandDefinition(SelectDeletedSince,
+        var rows = (await connection.QueryAsync<(long Version, string Deleted, string? Conflicts)>(new CommandDefinition(SelectDeletedSince,
             new { BookId = bookId, Since = since, Current = current }, transaction, cancellationToken: cancellationToken))).AsList();
         if (rows.Count != current - since || rows[0].Version != since + 1) return null;
-        return ChangeSet.MergeDeleted(rows.Select(row =>
+        var deleted = ChangeSet.MergeDeleted(rows.Select(row =>
             JsonSerializer.Deserialize<ByCollection<IReadOnlyList<long>>>(row.Deleted, BookJson.Options)!));
+        var conflicts = rows.Where(row => row.Conflicts is not null)
+            .SelectMany(row => JsonSerializer.Deserialize<List<ChangeConflict>>(row.Conflicts!, BookJson.Options)!).ToList();
+        return (deleted, conflicts);
+    }
+
+    private const string SelectPreImages = """
+        SELECT version AS Version, pre_images AS PreImages FROM book_change
+        WHERE book_id = @BookId AND version > @After AND version <= @Upto ORDER BY version
+        """;
+
+    // The bases a sync needs (rule 12), at most one query: the base of a record at version B is its pre-image in the
+    // first row after B that touched it. `written` is the last version in the log; `unwritten` the pre-images of the
+    // versions after it that this batch applied and has not written yet. A base is unavailable when a row after
+    // it is missing (pruned) or has no pre-images (written before they were kept): the same condition as a delta
+    // pull that cannot be served.
+    public static async Task<SyncBases> FindBasesAsync(DbConnection connection, DbTransaction transaction, long bookId, long written,
+        BaseNeeds needs, IReadOnlyList<(long Version, PreImages PreImages)> unwritten, CancellationToken cancellationToken)
+    {
+        var after = needs.Oldest;
+        var rows = after >= written ? []
+            : (await connection.QueryAsync<(long Version, string? PreImages)>(new CommandDefinition(SelectPreImages,
+                new { BookId = bookId, After = after, Upto = written }, transaction, cancellationToken: cancellationToken))).AsList();
+        // Every version in (known, written] has its row with pre-images.
+        var known = written;
+        for (var i = rows.Count - 1; i >= 0 && rows[i].Version == known && rows[i].PreImages is not null; i--) known--;
+        var images = rows.Where(row => row.Version > known)
+            .Select(row => (row.Version, PreImages: JsonSerializer.Deserialize<PreImages>(row.PreImages!, BookJson.Options)!))
+            .Concat(unwritten).ToList();
+
+        var records = new Dictionary<(Collection, long), IBookRecord?>();
+        foreach (var (collection, id, at) in needs.Records)
+        {
+            records[(collection, id)] = at < known ? null
+                : images.Where(row => row.Version > at).Select(row => row.PreImages.Find(collection, id)).FirstOrDefault(found => found is not null);
+        }
+        var book = needs.BookBase is { } bookAt && bookAt >= known
+            ? images.Where(row => row.Version > bookAt).Select(row => row.PreImages.Book).FirstOrDefault()
+            : null;
+        return new SyncBases(records, book);
     }
 
     // What changed since a client's version, for answers and pulls: everything when it has none, is ahead of the
@@ -73,8 +115,9 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
     {
         if (since is not { } from || from > state.Version) return ChangeSet.Snapshot(bookId, state);
         if (from == state.Version) return ChangeSet.Since(bookId, state, from, ChangeSet.NoneDeleted);
-        var deleted = await DeletedSinceAsync(connection, transaction, bookId, from, state.Version, cancellationToken);
-        return deleted is null ? ChangeSet.Snapshot(bookId, state) : ChangeSet.Since(bookId, state, from, deleted);
+        var logged = await DeletedSinceAsync(connection, transaction, bookId, from, state.Version, cancellationToken);
+        return logged is not { } log ? ChangeSet.Snapshot(bookId, state)
+            : ChangeSet.Since(bookId, state, from, log.Deleted) with { Conflicts = log.Conflicts };
     }
 
     private const string SelectHistory = """
@@ -110,7 +153,7 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
 }
 
 internal sealed record LogRow(long BookId, long Version, string? SyncId, long UserId, string Username, long Now,
-    string Changes, string Deleted, string Summary)
+    string Changes, string Deleted, string Summary, string PreImages, string? Conflicts)
 {
     // What the row adds to the log since the last checkpoint, which decides when the next one is due.
     public long Bytes => Changes.Length + Deleted.Length;

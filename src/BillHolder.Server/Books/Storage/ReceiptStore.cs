@@ -27,13 +27,28 @@ internal sealed class ReceiptStore(DbConnectionFactory connections)
 
     // What a receipt keeps of the first answer: not its changes (recomputed for each replay from the caller's
     // baseVersion) and not whether it was a replay (every answer read from a receipt is one).
+    // Its conflicts and whole records too: a retry gets the first answer, conflicts included (receipts written
+    // before those existed read them as empty).
     private sealed record Receipt(long BookId, string SyncId, long Version, bool Applied,
         ByCollection<IReadOnlyDictionary<long, long>> IdMap, IReadOnlyList<SkippedDto> Skipped)
     {
-        public static Receipt From(SyncResult result) =>
-            new(result.BookId, result.SyncId, result.Version, result.Applied, result.IdMap, result.Skipped);
+        public IReadOnlyList<Engine.MergeConflict> Conflicts { get; init; } = [];
 
-        public SyncResult ToResult() => new(BookId, SyncId, Version, Applied, IdMap, Skipped, Changes: null) { Replayed = true };
+        public IReadOnlyList<Engine.WholeRecord> WholeRecords { get; init; } = [];
+
+        public static Receipt From(SyncResult result) =>
+            new(result.BookId, result.SyncId, result.Version, result.Applied, result.IdMap, result.Skipped)
+            {
+                Conflicts = result.Conflicts,
+                WholeRecords = result.WholeRecords,
+            };
+
+        public SyncResult ToResult() => new(BookId, SyncId, Version, Applied, IdMap, Skipped, Changes: null)
+        {
+            Replayed = true,
+            Conflicts = Conflicts,
+            WholeRecords = WholeRecords,
+        };
     }
 
     private const string DeleteOldReceipts = "DELETE FROM sync_receipt WHERE created_at < @Before LIMIT 10000";

@@ -90,6 +90,22 @@ public sealed class SyncRequestParserFieldTests
     }
 
     [Theory]
+    // version: the optional base of a modified or deleted record (rule 12), an integer >= 0
+    [InlineData("{\"id\":1,\"status\":1,\"walletId\":1,\"amount\":5,\"date\":0,\"version\":3}", true)]
+    [InlineData("{\"id\":1,\"status\":1,\"walletId\":1,\"amount\":5,\"date\":0,\"version\":0}", true)]
+    [InlineData("{\"id\":1,\"status\":1,\"walletId\":1,\"amount\":5,\"date\":0,\"version\":null}", true)]
+    [InlineData("{\"id\":1,\"status\":1,\"walletId\":1,\"amount\":5,\"date\":0,\"version\":-1}", false)]
+    [InlineData("{\"id\":1,\"status\":1,\"walletId\":1,\"amount\":5,\"date\":0,\"version\":\"3\"}", false)]
+    [InlineData("{\"id\":1,\"status\":2,\"version\":1.5}", false)]
+    [InlineData("{\"id\":1,\"status\":2,\"version\":7}", true)]
+    public void Parse_RecordVersion(string record, bool valid)
+    {
+        var result = Parse(Body($"\"bills\":[{record}]"));
+
+        Assert.Equal(valid ? [] : ["bills[0].version"], Keys(result.Errors));
+    }
+
+    [Theory]
     [InlineData("bills")]
     [InlineData("incomes")]
     [InlineData("transfers")]

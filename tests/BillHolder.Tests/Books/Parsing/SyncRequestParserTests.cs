@@ -53,7 +53,7 @@ public sealed class SyncRequestParserTests
         Assert.Equal(("abc", (long?)12), (request.SyncId, request.BaseVersion));
         Assert.Equal(new BookMetaInput("Trip", null, RemarkSet: true), request.Book);
         Assert.Equal(new WalletInput(-1, RecordStatus.New, "Cash", "#fff", -50, null, 3, null), Assert.Single(request.Changes.Wallets));
-        Assert.Equal(new BillInput(4, RecordStatus.Modified, -1, 7, 9, "food", null, null, 11), Assert.Single(request.Changes.Bills));
+        Assert.Equal(new BillInput(4, RecordStatus.Modified, -1, 7, 9, "food", null, null, 11, Version: 3), Assert.Single(request.Changes.Bills));
         Assert.Equal((2L, RecordStatus.Deleted), (request.Changes.Transfers[0].Id, request.Changes.Transfers[0].Status));
         Assert.Equal((5L, RecordStatus.Synchronized), (request.Changes.Incomes[0].Id, request.Changes.Incomes[0].Status));
     }
