@@ -182,10 +182,11 @@ internal sealed class BookWriter(
                 continue;
             }
             var applied = (SyncOutcome.Applied)outcome;
-            // The engine does not know the book's id: its conflicts on the book's name and remark say 0.
+            // The engine does not know the book's id: what it says of the book's name and remark carries 0.
             var conflicts = applied.Conflicts.Select(c => c.Collection == MergeConflict.BookCollection ? c with { Id = bookId } : c).ToList();
+            var wholeRecords = applied.WholeRecords.Select(w => w.Collection == MergeConflict.BookCollection ? w with { Id = bookId } : w).ToList();
             var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, applied.IdMap,
-                [.. applied.Skipped.Select(SkippedDto.From)], null) { Conflicts = conflicts, WholeRecords = applied.WholeRecords };
+                [.. applied.Skipped.Select(SkippedDto.From)], null) { Conflicts = conflicts, WholeRecords = wholeRecords };
             ChangeSet? pushed = null;
             if (applied.Changes.Any)
             {

@@ -127,9 +127,18 @@ internal sealed class Merger(SyncBases bases, long? baseVersion)
     {
         var name = input?.Name ?? book.Name;
         var remark = input is { RemarkSet: true } meta ? meta.Remark : book.Remark;
-        if (input is null || baseVersion is not { } at) return (name, remark);
+        if (input is null) return (name, remark);
+        if (baseVersion is not { } at)
+        {
+            WholeRecords.Add(new WholeRecord(MergeConflict.BookCollection, 0, WholeRecord.NoBase));
+            return (name, remark);
+        }
         var original = at >= book.Version ? new BookMeta(book.Name, book.Remark) : bases.Book;
-        if (original is null) return (name, remark);
+        if (original is null)
+        {
+            WholeRecords.Add(new WholeRecord(MergeConflict.BookCollection, 0, WholeRecord.BaseUnavailable));
+            return (name, remark);
+        }
 
         if (input.Name is not null) name = Field("name", original.Name, book.Name, input.Name)!;
         if (input.RemarkSet) remark = Field("remark", original.Remark, book.Remark, input.Remark);

@@ -106,6 +106,20 @@ public sealed class SyncEngineMergeTests
         Assert.Empty(applied.Conflicts);
     }
 
+    [Theory]
+    [InlineData(null, WholeRecord.NoBase)]
+    [InlineData(5L, WholeRecord.BaseUnavailable)]
+    public void BookNameWithoutABase_ReplacesTheNameAndSaysSo(long? baseVersion, string reason)
+    {
+        var book = BookWith(Base with { Version = 6 }) with { Version = 6 };
+
+        var applied = Applied(SyncEngine.Apply(book, Sync(baseVersion, book: new BookMetaInput("Renamed", null, RemarkSet: false)),
+            SyncTestData.Bob, Now, SyncBases.None));
+
+        Assert.Equal("Renamed", applied.Book.Name);
+        Assert.Equal(new WholeRecord("book", 0, reason), Assert.Single(applied.WholeRecords));
+    }
+
     [Fact]
     public void Sync_WhenTheBaseIsTooOld_ReplacesTheWholeRecordAndSaysSo()
     {
