@@ -110,6 +110,18 @@ public sealed class SyncMergeApiTests(BillHolderServer server) : IClassFixture<B
         Assert.Equal($$"""[{"collection":"bills","id":{{s.BillId}},"reason":"base_unavailable"}]""", old.GetProperty("wholeRecords").GetRawText());
     }
 
+    // Bob's book version (1) predates the bill (created at 2): there is no base to merge from, whatever came after.
+    [Fact]
+    public async Task Sync_WhoseBaseVersionPredatesTheRecord_ReplacesItWholeAsBaseUnavailable()
+    {
+        var s = await AliceCorrectsTheAmountAsync();
+
+        var answer = await s.Bob.SyncOkAsync(s.BookId, BobsSync(s with { BobsVersion = 1 }, "bob-before", 1250, "food", "market (bob)", echoVersion: false));
+
+        Assert.Equal($$"""[{"collection":"bills","id":{{s.BillId}},"reason":"base_unavailable"}]""", answer.GetProperty("wholeRecords").GetRawText());
+        Assert.Equal(1250, (await BillAsync(s)).GetProperty("amount").GetInt64());
+    }
+
     [Fact]
     public async Task Sync_DeleteOfABillModifiedSinceTheBase_DeletesItAndListsIt()
     {

@@ -166,12 +166,19 @@ internal sealed class Merger(SyncBases bases, long? baseVersion)
 // What one version changed or deleted, as it was just before that version, and the book's name and remark before
 // it: the log keeps these so that the base of a record at version B is the pre-image in the first row after B
 // that touched it.
+// Created lists the records the version made: they had no state before it, so a base older than their creation
+// is no base at all.
 internal sealed record PreImages(BookMeta Book, IReadOnlyList<Wallet> Wallets, IReadOnlyList<Bill> Bills,
-    IReadOnlyList<Transfer> Transfers, IReadOnlyList<Income> Incomes)
+    IReadOnlyList<Transfer> Transfers, IReadOnlyList<Income> Incomes, ByCollection<IReadOnlyList<long>>? Created = null)
 {
     public static PreImages Of(BookState before, AppliedChanges changes) => new(new BookMeta(before.Name, before.Remark),
         Pick(before.Wallets, changes.Wallets), Pick(before.Bills, changes.Bills),
-        Pick(before.Transfers, changes.Transfers), Pick(before.Incomes, changes.Incomes));
+        Pick(before.Transfers, changes.Transfers), Pick(before.Incomes, changes.Incomes),
+        new ByCollection<IReadOnlyList<long>>(New(before.Wallets, changes.Wallets), New(before.Bills, changes.Bills),
+            New(before.Transfers, changes.Transfers), New(before.Incomes, changes.Incomes)));
+
+    private static IReadOnlyList<long> New<T>(IReadOnlyDictionary<long, T> stored, CollectionChanges<T> changes) where T : IBookRecord =>
+        [.. changes.Changed.Select(r => r.Id).Where(id => !stored.ContainsKey(id))];
 
     public IBookRecord? Find(Collection collection, long id) => collection switch
     {

@@ -99,13 +99,24 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
         var records = new Dictionary<(Collection, long), IBookRecord?>();
         foreach (var (collection, id, at) in needs.Records)
         {
-            records[(collection, id)] = at < known ? null
-                : images.Where(row => row.Version > at).Select(row => row.PreImages.Find(collection, id)).FirstOrDefault(found => found is not null);
+            records[(collection, id)] = at < known ? null : BaseAt(images, collection, id, at);
         }
         var book = needs.BookBase is { } bookAt && bookAt >= known
             ? images.Where(row => row.Version > bookAt).Select(row => row.PreImages.Book).FirstOrDefault()
             : null;
         return new SyncBases(records, book);
+    }
+
+    // The pre-image in the first row after `at` that touched the record; none when that row created it (the
+    // record did not exist at `at`, so a client cannot have edited it from there).
+    private static IBookRecord? BaseAt(IEnumerable<(long Version, PreImages PreImages)> images, Collection collection, long id, long at)
+    {
+        foreach (var (_, preImages) in images.Where(row => row.Version > at))
+        {
+            if (preImages.Created?[collection].Contains(id) == true) return null;
+            if (preImages.Find(collection, id) is { } found) return found;
+        }
+        return null;
     }
 
     // What changed since a client's version, for answers and pulls: everything when it has none, is ahead of the
