@@ -15,7 +15,7 @@
 #      per request, which costs measurable CPU on 2 cores), SIZES (default "100 10000 50000 200000"; quick
 #      "100 20000"), FIRST_SYNC_RECORDS (default 200000; quick 20000),
 #      MIN_CYCLES (default 2: checkpoint cycles each book-size run must cover, see README), CHECKPOINT_FRACTION
-#      (default 0.25, the server's Sync__CheckpointLogFraction default), FLUSH_MODES (default "1 2"),
+#      (default 1, the server's Sync__CheckpointLogFraction default), FLUSH_MODES (default "1 2"),
 #      MAX_COLLECTION_BYTES (default 67108864).
 #      The database is the checkout's own (scripts/db.sh).
 set -euo pipefail
@@ -28,7 +28,7 @@ seconds=15; warmup=3; big_seconds=15; big_max_seconds=120; syncs=200; idle_secon
 if [ "$quick" = 1 ]; then seconds=3; warmup=1; big_seconds=3; big_max_seconds=3; syncs=30; idle_seconds=3; fi
 sizes="${SIZES:-100 10000 50000 200000}"; [ "$quick" = 1 ] && sizes="${SIZES:-100 20000}"
 min_cycles="${MIN_CYCLES:-2}"; [ "$quick" = 1 ] && min_cycles=0
-fraction="${CHECKPOINT_FRACTION:-0.25}"
+fraction="${CHECKPOINT_FRACTION:-1}"
 flush_modes="${FLUSH_MODES:-1 2}"
 chunk=100000
 

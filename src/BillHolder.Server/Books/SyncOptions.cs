@@ -21,9 +21,11 @@ internal sealed class SyncOptions
     public long MaxCollectionBytes { get; set; } = 64L * 1024 * 1024;
 
     // A checkpoint is due when the log after the last one outweighs this fraction of the book's JSON
-    // (and CheckpointMinLogBytes), or after the book has been idle CheckpointIdleSeconds.
+    // (and CheckpointMinLogBytes), or after the book has been idle CheckpointIdleSeconds. 1: a cold load replays at
+    // most one book's worth of log, and checkpoints add about one log row's worth of redo per sync (0.25 added
+    // three: benchmarks/RESULTS.md).
     [Range(0.01, 1000)]
-    public double CheckpointLogFraction { get; set; } = 0.25;
+    public double CheckpointLogFraction { get; set; } = 1.0;
 
     [Range(0, 1L << 40)]
     public long CheckpointMinLogBytes { get; set; } = 64 * 1024;
