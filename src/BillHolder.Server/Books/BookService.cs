@@ -105,42 +105,38 @@ internal sealed class BookService(
     // The book as it stands, with who made and last edited it.
     public async Task<BookSnapshot?> SnapshotAsync(long bookId, CancellationToken cancellationToken)
     {
-        var cached = cache.Get(bookId);
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var head = await BookStore.ReadHeadAsync(connection, transaction, bookId, cancellationToken);
-        var header = head is null ? null : await BookStore.ReadHeaderAsync(connection, transaction, bookId, cancellationToken);
-        if (head is null || header is null) return null;
-        var book = await LoadAsync(connection, transaction, head, cached, cancellationToken);
-        await transaction.CommitAsync(CancellationToken.None);
-        return BookSnapshot.From(header, book.State);
+        var read = await ReadAsync(bookId, null, fromCache: true, async (connection, transaction, state) =>
+            await BookStore.ReadHeaderAsync(connection, transaction, bookId, cancellationToken) is { } header
+                ? BookSnapshot.From(header, state) : null, cancellationToken);
+        return read.IsOk ? read.Value : null;
     }
 
     // Straight from the database (checkpoint and log), not the cache: for the consistency check of what is stored.
     public async Task<BookState?> StoredAsync(long bookId, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var head = await BookStore.ReadHeadAsync(connection, transaction, bookId, cancellationToken);
-        if (head is null) return null;
-        var book = await BookLoader.LoadAsync(connection, transaction, head, cached: null, cancellationToken);
-        await transaction.CommitAsync(CancellationToken.None);
-        return book.State;
+        var read = await ReadAsync(bookId, null, fromCache: false, (_, _, state) => Task.FromResult(state), cancellationToken);
+        return read.IsOk ? read.Value : null;
     }
 
-    // A member's read of the book at one version: the head, the log and the checkpoint in one snapshot, so a
-    // concurrent sync or checkpoint cannot tear the answer. The cache is read first: anything it holds committed
-    // before this snapshot began, so the snapshot holds every log row up to it.
-    private async Task<Result<T>> ReadAsync<T>(long bookId, CurrentUser user,
+    private Task<Result<T>> ReadAsync<T>(long bookId, CurrentUser user,
+        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, BookState, Task<T>> read, CancellationToken cancellationToken) =>
+        ReadAsync(bookId, user.Id, fromCache: true, read, cancellationToken);
+
+    // A read of the book at one version: the head, the log and the checkpoint in one snapshot, so a concurrent sync
+    // or checkpoint cannot tear the answer; members only when a user is given. The cache is read first: anything it
+    // holds committed before this snapshot began, so the snapshot holds every log row up to it.
+    private async Task<Result<T>> ReadAsync<T>(long bookId, long? userId, bool fromCache,
         Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, BookState, Task<T>> read, CancellationToken cancellationToken)
     {
-        var cached = cache.Get(bookId);
+        var cached = fromCache ? cache.Get(bookId) : null;
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var role = await BookAccess.RoleOfAsync(connection, transaction, bookId, user.Id, cancellationToken);
-        var head = role is null ? null : await BookStore.ReadHeadAsync(connection, transaction, bookId, cancellationToken);
+        var member = userId is not { } id || await BookAccess.RoleOfAsync(connection, transaction, bookId, id, cancellationToken) is not null;
+        var head = member ? await BookStore.ReadHeadAsync(connection, transaction, bookId, cancellationToken) : null;
         if (head is null) return ApiError.BookNotFound;
-        var book = await LoadAsync(connection, transaction, head, cached, cancellationToken);
+        var book = fromCache
+            ? await LoadAsync(connection, transaction, head, cached, cancellationToken)
+            : await BookLoader.LoadAsync(connection, transaction, head, cached: null, cancellationToken);
         var value = await read(connection, transaction, book.State);
         await transaction.CommitAsync(CancellationToken.None);
         return value;
