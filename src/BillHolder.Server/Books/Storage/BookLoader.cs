@@ -37,12 +37,11 @@ internal static class BookLoader
     {
         var state = book.State;
         var sizes = book.CollectionBytes;
-        var known = book.Log.ToBuilder();
         foreach (var logged in log)
         {
             sizes = CollectionSizes.After(sizes, state, logged.Change);
             state = Replay.Apply(state, logged.Change);
-            known.Add(new LoggedVersion(logged.Change.ToVersion, logged.Bytes));
+            book = book.Logged(logged.Change.ToVersion, logged.Bytes);
         }
         return book with
         {
@@ -50,7 +49,6 @@ internal static class BookLoader
             LastEditedBy = head.LastEditedBy,
             LastEditedAt = head.LastEditedAt,
             CollectionBytes = sizes,
-            Log = known.ToImmutable(),
         };
     }
 }

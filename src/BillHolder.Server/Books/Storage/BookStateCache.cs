@@ -12,13 +12,19 @@ internal sealed record StoredBook(BookState State, string LastEditedBy, long Las
 {
     public long Bytes => CollectionBytes.Wallets + CollectionBytes.Bills + CollectionBytes.Transfers + CollectionBytes.Incomes;
 
-    public long LogBytesSinceCheckpoint => Log.Sum(entry => entry.Bytes);
+    // Asked after every commit, so kept as a running sum rather than summed over a log of thousands of rows.
+    public long LogBytesSinceCheckpoint { get; private init; } = Log.Sum(entry => entry.Bytes);
 
-    public StoredBook Logged(long version, long bytes) => this with { Log = Log.Add(new LoggedVersion(version, bytes)) };
+    public StoredBook Logged(long version, long bytes) =>
+        this with { Log = Log.Add(new LoggedVersion(version, bytes)), LogBytesSinceCheckpoint = LogBytesSinceCheckpoint + bytes };
 
     // What a checkpoint at `version` (written here or by another process) covers is no longer log to replay.
-    public StoredBook CheckpointedAt(long version) => version <= CheckpointVersion ? this
-        : this with { CheckpointVersion = version, Log = Log.RemoveAll(entry => entry.Version <= version) };
+    public StoredBook CheckpointedAt(long version)
+    {
+        if (version <= CheckpointVersion) return this;
+        var log = Log.RemoveAll(entry => entry.Version <= version);
+        return this with { CheckpointVersion = version, Log = log, LogBytesSinceCheckpoint = log.Sum(entry => entry.Bytes) };
+    }
 }
 
 internal sealed record LoggedVersion(long Version, long Bytes);
