@@ -88,8 +88,10 @@ internal sealed class BookService(
     // What changed since a client's version (everything when it has none); members only.
     public async Task<Result<ChangeSet>> ChangesSinceAsync(long bookId, CurrentUser user, long? since, CancellationToken cancellationToken)
     {
-        var read = await ReadAsync(bookId, user, (connection, transaction, state) =>
-            ChangeLogStore.ChangesSinceAsync(connection, transaction, bookId, state, since, cancellationToken), cancellationToken);
+        // From the log, not the sync answers' recent window: a pull older than the log's retention is a snapshot on
+        // every instance, as documented, and a pull holds no book lock, so its query delays no sync.
+        var read = await ReadAsync(bookId, user, (connection, transaction, book) =>
+            ChangeLogStore.ChangesSinceAsync(connection, transaction, bookId, book.State, since, cancellationToken), cancellationToken);
         return read;
     }
 
@@ -97,7 +99,7 @@ internal sealed class BookService(
     public async Task<Result<SnapshotPage>> SnapshotPageAsync(long bookId, CurrentUser user, string? cursor, int limit,
         CancellationToken cancellationToken)
     {
-        var page = await ReadAsync(bookId, user, (_, _, state) => Task.FromResult(SnapshotPage.Read(bookId, state, cursor, limit)), cancellationToken);
+        var page = await ReadAsync(bookId, user, (_, _, book) => Task.FromResult(SnapshotPage.Read(bookId, book.State, cursor, limit)), cancellationToken);
         if (!page.IsOk) return page.Error;
         return page.Value.Error is { } error ? ApiError.Validation("cursor", error) : page.Value.Page!;
     }
@@ -105,28 +107,28 @@ internal sealed class BookService(
     // The book as it stands, with who made and last edited it.
     public async Task<BookSnapshot?> SnapshotAsync(long bookId, CancellationToken cancellationToken)
     {
-        var read = await ReadAsync(bookId, null, fromCache: true, async (connection, transaction, state) =>
+        var read = await ReadAsync(bookId, null, fromCache: true, async (connection, transaction, book) =>
             await BookStore.ReadHeaderAsync(connection, transaction, bookId, cancellationToken) is { } header
-                ? BookSnapshot.From(header, state) : null, cancellationToken);
+                ? BookSnapshot.From(header, book.State) : null, cancellationToken);
         return read.IsOk ? read.Value : null;
     }
 
     // Straight from the database (checkpoint and log), not the cache: for the consistency check of what is stored.
     public async Task<BookState?> StoredAsync(long bookId, CancellationToken cancellationToken)
     {
-        var read = await ReadAsync(bookId, null, fromCache: false, (_, _, state) => Task.FromResult(state), cancellationToken);
+        var read = await ReadAsync(bookId, null, fromCache: false, (_, _, book) => Task.FromResult(book.State), cancellationToken);
         return read.IsOk ? read.Value : null;
     }
 
     private Task<Result<T>> ReadAsync<T>(long bookId, CurrentUser user,
-        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, BookState, Task<T>> read, CancellationToken cancellationToken) =>
+        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, StoredBook, Task<T>> read, CancellationToken cancellationToken) =>
         ReadAsync(bookId, user.Id, fromCache: true, read, cancellationToken);
 
     // A read of the book at one version: the head, the log and the checkpoint in one snapshot, so a concurrent sync
     // or checkpoint cannot tear the answer; members only when a user is given. The cache is read first: anything it
     // holds committed before this snapshot began, so the snapshot holds every log row up to it.
     private async Task<Result<T>> ReadAsync<T>(long bookId, long? userId, bool fromCache,
-        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, BookState, Task<T>> read, CancellationToken cancellationToken)
+        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, StoredBook, Task<T>> read, CancellationToken cancellationToken)
     {
         var cached = fromCache ? cache.Get(bookId) : null;
         await using var connection = await connections.OpenAsync(cancellationToken);
@@ -137,7 +139,7 @@ internal sealed class BookService(
         var book = fromCache
             ? await LoadAsync(connection, transaction, head, cached, cancellationToken)
             : await BookLoader.LoadAsync(connection, transaction, head, cached: null, cancellationToken);
-        var value = await read(connection, transaction, book.State);
+        var value = await read(connection, transaction, book);
         await transaction.CommitAsync(CancellationToken.None);
         return value;
     }

@@ -163,7 +163,7 @@ internal sealed class BookWriter(
             if (previous is { } first)
             {
                 answers.Add(first.Hash == pending.PayloadHash
-                    ? new Answer(pending, first.Result with { Replayed = true }, book.State, null)
+                    ? new Answer(pending, first.Result with { Replayed = true }, book, null)
                     : new Answer(pending, new ApiError(StatusCodes.Status409Conflict, ErrorCodes.SyncIdReused,
                         $"The syncId '{request.SyncId}' was already used for a different sync of this book.",
                         new Dictionary<string, object?> { ["version"] = book.State.Version })));
@@ -202,12 +202,12 @@ internal sealed class BookWriter(
                 unwritten.Add((applied.Book.Version, preImages));
                 ChangeLogStore.Append(writes, row);
                 book = (book with { State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now })
-                    .Logged(applied.Book.Version, row.Bytes);
+                    .Logged(applied.Book.Version, row.Bytes, pushed);
                 pushes.Add((pushed, pending.Origin, pending));
             }
             ReceiptStore.Insert(writes, bookId, request.SyncId, pending.PayloadHash, result, now);
             answered[request.SyncId] = (pending.PayloadHash, result);
-            answers.Add(new Answer(pending, result, book.State, pushed));
+            answers.Add(new Answer(pending, result, book, pushed));
         }
 
         if (book.State.Version != loaded.State.Version)
@@ -239,15 +239,17 @@ internal sealed class BookWriter(
         foreach (var (sync, reply) in replies) sync.Done.TrySetResult(reply);
     }
 
-    // The common case, a client that was up to date, needs exactly what its sync changed.
+    // The common case, a client that was up to date, needs exactly what its sync changed; a client a few versions
+    // behind gets the recent window's changes from memory; only an older base reads the log.
     private static async Task<SyncResult> WithChangesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
         long bookId, Answer answer)
     {
         var result = answer.Result!;
         var baseVersion = answer.Sync.Request.BaseVersion;
-        var changes = answer.Pushed is { } pushed && baseVersion == pushed.FromVersion
-            ? pushed
-            : await ChangeLogStore.ChangesSinceAsync(connection, transaction, bookId, answer.StateAfter!, baseVersion, CancellationToken.None);
+        var after = answer.After!;
+        var changes = answer.Pushed is { } pushed && baseVersion == pushed.FromVersion ? pushed
+            : baseVersion is { } since && after.RecentChangesSince(bookId, since) is { } recent ? recent
+            : await ChangeLogStore.ChangesSinceAsync(connection, transaction, bookId, after.State, baseVersion, CancellationToken.None);
         return result with { Changes = changes };
     }
 
@@ -293,11 +295,11 @@ internal sealed class BookWriter(
         public TaskCompletionSource<Result<SyncResult>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    // A refusal, or a result with the state right after it (for its changes) and what it pushed.
-    private sealed record Answer(Pending Sync, ApiError? Error, SyncResult? Result = null, BookState? StateAfter = null, ChangeSet? Pushed = null)
+    // A refusal, or a result with the book right after it (for its changes) and what it pushed.
+    private sealed record Answer(Pending Sync, ApiError? Error, SyncResult? Result = null, StoredBook? After = null, ChangeSet? Pushed = null)
     {
         public Answer(Pending sync, ApiError error) : this(sync, error, null) { }
 
-        public Answer(Pending sync, SyncResult result, BookState stateAfter, ChangeSet? pushed) : this(sync, null, result, stateAfter, pushed) { }
+        public Answer(Pending sync, SyncResult result, StoredBook after, ChangeSet? pushed) : this(sync, null, result, after, pushed) { }
     }
 }

@@ -15,8 +15,34 @@ internal sealed record StoredBook(BookState State, string LastEditedBy, long Las
     // Asked after every commit, so kept as a running sum rather than summed over a log of thousands of rows.
     public long LogBytesSinceCheckpoint { get; private init; } = Log.Sum(entry => entry.Bytes);
 
-    public StoredBook Logged(long version, long bytes) =>
-        this with { Log = Log.Add(new LoggedVersion(version, bytes)), LogBytesSinceCheckpoint = LogBytesSinceCheckpoint + bytes };
+    // The change sets of the last versions this process applied, consecutive and oldest first, so the answer for a
+    // client a few versions behind (many writers on one book) is put together in memory: no log read under the
+    // book's lock and no scan of the whole book. Versions replayed from the log are not kept (their rows do not
+    // carry the conflicts), so a book brought forward starts a new window.
+    public ImmutableList<ChangeSet> Recent { get; private init; } = [];
+
+    public const int RecentVersions = 256;
+
+    public StoredBook Logged(long version, long bytes, ChangeSet? applied = null)
+    {
+        var recent = applied is null ? []
+            : Recent.Count > 0 && Recent[^1].ToVersion == applied.FromVersion ? Recent.Add(applied) : [applied];
+        if (recent.Count > RecentVersions) recent = recent.RemoveAt(0);
+        return this with
+        {
+            Log = Log.Add(new LoggedVersion(version, bytes)),
+            LogBytesSinceCheckpoint = LogBytesSinceCheckpoint + bytes,
+            Recent = recent,
+        };
+    }
+
+    // What changed after `since`, when the recent window covers it; null sends the caller to the log.
+    public ChangeSet? RecentChangesSince(long bookId, long since)
+    {
+        if (Recent.Count == 0 || since < Recent[0].FromVersion || since >= State.Version || Recent[^1].ToVersion != State.Version) return null;
+        var first = (int)(since - Recent[0].FromVersion);
+        return ChangeSet.Merged(bookId, State, since, Recent.GetRange(first, Recent.Count - first));
+    }
 
     // What a checkpoint at `version` (written here or by another process) covers is no longer log to replay.
     public StoredBook CheckpointedAt(long version)
