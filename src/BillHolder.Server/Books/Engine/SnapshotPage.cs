@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace BillHolder.Server.Books.Engine;
@@ -21,14 +23,16 @@ internal sealed record SnapshotPage(long BookId, long Version, BookMeta Book, IR
 
         var left = limit;
         string? next = null;
-        List<T> Take<T>(Collection collection, IReadOnlyDictionary<long, T> records, IEnumerable<long> idsInOrder) where T : IBookRecord
+        List<T> Take<T>(Collection collection, ImmutableSortedDictionary<long, T> records) where T : IBookRecord
         {
             var page = new List<T>();
             if ((int)collection < position.Collection || next is not null) return page;
             var after = (int)collection == position.Collection ? position.AfterId : long.MinValue;
-            foreach (var id in idsInOrder)
+            var ids = SortedIds(records);
+            var start = Array.BinarySearch(ids, after);
+            for (var i = start >= 0 ? start + 1 : ~start; i < ids.Length; i++)
             {
-                if (id <= after) continue;
+                var id = ids[i];
                 if (left == 0)
                 {
                     // Full, and this collection has more: the next page starts after the last record given.
@@ -41,12 +45,21 @@ internal sealed record SnapshotPage(long BookId, long Version, BookMeta Book, IR
             return page;
         }
 
-        var wallets = Take(Collection.Wallets, book.Wallets, book.Wallets.Keys);
-        var bills = Take(Collection.Bills, book.Bills, book.Bills.Keys);
-        var transfers = Take(Collection.Transfers, book.Transfers, book.Transfers.Keys);
-        var incomes = Take(Collection.Incomes, book.Incomes, book.Incomes.Keys);
+        var wallets = Take(Collection.Wallets, book.Wallets);
+        var bills = Take(Collection.Bills, book.Bills);
+        var transfers = Take(Collection.Transfers, book.Transfers);
+        var incomes = Take(Collection.Incomes, book.Incomes);
         return (new SnapshotPage(bookId, book.Version, new BookMeta(book.Name, book.Remark), wallets, bills, transfers, incomes, next), null);
     }
+
+    // The sorted dictionary cannot start an enumeration at a key, so each collection's ids are copied once into an
+    // array per version of it (kept while that version lives) and each page seeks by binary search: a first sync of
+    // a book whose collection does not change meanwhile costs O(n) once, not O(n) per page. A collection changed
+    // between two pages costs one copy for the next page.
+    private static readonly ConditionalWeakTable<object, long[]> Ids = new();
+
+    private static long[] SortedIds<T>(ImmutableSortedDictionary<long, T> records) =>
+        Ids.GetValue(records, _ => [.. records.Keys]);
 
     private static string Encode(long bookId, int collection, long afterId) =>
         Convert.ToBase64String(Encoding.ASCII.GetBytes($"s1:{bookId}:{collection}:{afterId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
