@@ -40,6 +40,8 @@ internal static class AccountsModule
         builder.Services.AddSingleton<RegistrationThrottle>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<Sessions>();
+        builder.Services.AddSingleton<SessionPruner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SessionPruner>());
         builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

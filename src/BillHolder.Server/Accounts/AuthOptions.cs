@@ -58,6 +58,11 @@ internal sealed class AuthOptions : IValidatableObject
     [Range(1, 24 * 60 * 60)]
     public int FailedLoginWindowSeconds { get; set; } = 15 * 60;
 
+    // Ended sessions (expired, refresh expired, revoked) are deleted this long after they ended, hourly, with
+    // the refresh tokens rotated away in them. A missing session is as refused as a revoked one.
+    [Range(0, 3650)]
+    public int EndedSessionRetentionDays { get; set; } = 1;
+
     public bool IsDevelopment { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

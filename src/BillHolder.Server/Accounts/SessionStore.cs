@@ -100,6 +100,26 @@ internal sealed class SessionStore(DbConnectionFactory connections)
         return ids;
     }
 
+    // A session has ended when it expired, its refresh token expired, or it was revoked. Its rotated refresh tokens
+    // go with it (ON DELETE CASCADE). In slices, so a large backlog never holds locks for long.
+    private const string DeleteEnded = """
+        DELETE FROM auth_session
+        WHERE expires_at < @Before OR refresh_expires_at < @Before OR revoked_at < @Before
+        LIMIT 5000
+        """;
+
+    public async Task<int> PruneEndedAsync(long before, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var total = 0;
+        for (int deleted; (deleted = await connection.ExecuteAsync(new CommandDefinition(DeleteEnded, new { Before = before },
+            cancellationToken: cancellationToken))) > 0;)
+        {
+            total += deleted;
+        }
+        return total;
+    }
+
     private const string SelectState = "SELECT user_id AS UserId, expires_at AS ExpiresAt, revoked_at AS RevokedAt FROM auth_session WHERE id = @Id";
 
     public async Task<SessionState?> StateAsync(long id, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Net;
 using BillHolder.Tests.Infrastructure;
 using BillHolder.Tests.Realtime;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using static BillHolder.Tests.Accounts.SessionTestClient;
 
 namespace BillHolder.Tests.Accounts;
@@ -241,5 +242,53 @@ public sealed class RefreshTheftTests : IClassFixture<RefreshTheftTests.Server>
         await (await server.RefreshAsync(rotated.Refresh())).ProblemAsync(HttpStatusCode.Unauthorized, "invalid_refresh_token");
         Assert.Equal(HttpStatusCode.Unauthorized, await server.MeStatusAsync(rotated.Access()));
         await hub.Disconnected.WaitAsync(TestHubConnection.Patience);
+    }
+}
+
+// Ended sessions are deleted after Auth__EndedSessionRetentionDays (0 here: at the next prune), with their rotated
+// refresh tokens; live sessions stay and keep working.
+public sealed class SessionPruneTests : IClassFixture<SessionPruneTests.Server>
+{
+    public sealed class Server : IAsyncLifetime
+    {
+        public BillHolderServer Inner { get; } = new();
+
+        public Task InitializeAsync()
+        {
+            Inner.Settings["Auth:EndedSessionRetentionDays"] = "0";
+            return Inner.InitializeAsync();
+        }
+
+        public Task DisposeAsync() => Inner.DisposeAsync();
+    }
+
+    private readonly BillHolderServer server;
+
+    public SessionPruneTests(Server fixture) => server = fixture.Inner;
+
+    [Fact]
+    public async Task Prune_DeletesEndedSessionsAndTheirRotatedTokens_AndKeepsLiveOnes()
+    {
+        var user = await server.NewUserAsync();
+        var ended = await server.LoginAsync(user.Username);
+        var rotated = await (await server.RefreshAsync(ended.Refresh())).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await server.Anonymous().PostJsonAsync("/api/auth/logout", new { refreshToken = rotated.Refresh() })).StatusCode);
+        await Task.Delay(5); // revoked_at strictly before the prune's "now"
+
+        var pruner = server.App.Services.GetRequiredService<BillHolder.Server.Accounts.SessionPruner>();
+        Assert.True(await pruner.PruneOnceAsync(CancellationToken.None) >= 1);
+
+        await using var connection = await server.Database.Connections().OpenAsync(CancellationToken.None);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM auth_session WHERE id = @Id",
+            new { Id = SessionOf(ended.Access()) }));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM auth_refresh_used WHERE session_id = @Id",
+            new { Id = SessionOf(ended.Access()) }));
+        // The user's first sign-in is live: kept, and its token still works; the ended one's tokens stay dead.
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM auth_session WHERE id = @Id",
+            new { Id = SessionOf(user.Token) }));
+        Assert.Equal(HttpStatusCode.OK, await server.MeStatusAsync(user.Token));
+        await (await server.RefreshAsync(rotated.Refresh())).ProblemAsync(HttpStatusCode.Unauthorized, "invalid_refresh_token");
+        await (await server.RefreshAsync(ended.Refresh())).ProblemAsync(HttpStatusCode.Unauthorized, "invalid_refresh_token");
     }
 }
