@@ -10,6 +10,7 @@ using BillHolder.Server.Realtime;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLogging();
+builder.AddInstanceIdentity();
 builder.AddErrorHandling();
 builder.AddResponseHeaders();
 builder.AddJsonBodies();
