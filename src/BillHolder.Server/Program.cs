@@ -5,6 +5,7 @@ using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Http;
 using BillHolder.Server.Infrastructure.Logging;
+using BillHolder.Server.Infrastructure.Redis;
 using BillHolder.Server.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.AddErrorHandling();
 builder.AddResponseHeaders();
 builder.AddJsonBodies();
 builder.AddDatabase();
+builder.AddRedis();
 builder.AddAccounts();
 builder.AddBooks();
 builder.AddRealtime();
