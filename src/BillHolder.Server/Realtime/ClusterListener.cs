@@ -70,6 +70,7 @@ internal sealed class ClusterListener(
                 Volatile.Write(ref _subscribed, 2);
             }
             await presence.RefreshAsync(CancellationToken.None);
+            fanout.RepublishPresence();
             await fanout.CheckVersionsAsync(CancellationToken.None);
         }
         catch (Exception ex)
