@@ -18,6 +18,9 @@ internal sealed class BookFanout : IBookEvents
     private const int CatchUpBatch = 100;
 
     private readonly Dictionary<long, Queue<Push>> _queues = new();
+    // The hub connection that sent each local sync until its push is handled, so that a catch-up reading that version
+    // from the log (a later notice overtook it) does not push it back to its sender.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long BookId, long Version), string> _origins = new();
     private readonly BookSubscriptions _subscriptions;
     private readonly ConnectionOutboxes _outboxes;
     private readonly MemberStore _members;
@@ -58,6 +61,7 @@ internal sealed class BookFanout : IBookEvents
 
     public void BookChanged(ChangeSet changes, string? origin)
     {
+        if (origin is not null) _origins[(changes.BookId, changes.ToVersion)] = origin;
         Enqueue(changes.BookId, new ChangesPush(changes, origin));
         _notices.BookChanged(changes.BookId, changes.ToVersion);
     }
@@ -166,8 +170,15 @@ internal sealed class BookFanout : IBookEvents
         switch (push)
         {
             case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
-                if (CloseRemoved(bookId, memberIds)) return;
-                await PushChangesAsync(bookId, changes.ToVersion, changes, origin);
+                try
+                {
+                    if (CloseRemoved(bookId, memberIds)) return;
+                    await PushChangesAsync(bookId, changes.ToVersion, changes, origin);
+                }
+                finally
+                {
+                    _origins.TryRemove((bookId, changes.ToVersion), out _);
+                }
                 break;
 
             case CatchUpPush { Version: var version }:
@@ -224,6 +235,7 @@ internal sealed class BookFanout : IBookEvents
 
     private void Send(long bookId, ChangeSet changes, string? origin)
     {
+        origin ??= _origins.GetValueOrDefault((bookId, changes.ToVersion));
         foreach (var s in _subscriptions.Snapshot(bookId))
         {
             if (s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion) _outboxes.TrySend(s.ConnectionId, c => c.BookChanged(changes));
