@@ -95,6 +95,9 @@ public sealed class ScaleOutLimitTests(TwoTightInstances fixture) : IClassFixtur
         var alice = await Cluster.A.NewUserAsync("alice");
         await using var onA = await Cluster.A.ConnectAsync(alice);
         await using var onB = await Cluster.B.ConnectAsync(alice);
+        // The handshake answers before the hub has counted the connection; a call is served after it has.
+        await onA.RoundTripAsync();
+        await onB.RoundTripAsync();
 
         var third = TestHubConnection.Build(Cluster.A, alice.Token);
         var closed = new TaskCompletionSource<Exception?>();
@@ -129,6 +132,52 @@ public sealed class ScaleOutLimitTests(TwoTightInstances fixture) : IClassFixtur
             catch (Exception) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ConnectionsOfAKilledInstance_HoldNoPlaceBeyondTheirTtl()
+    {
+        var alice = await Cluster.A.NewUserAsync("alice");
+        // What a kill -9'd instance leaves: entries for both of alice's places that nobody refreshes.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Cluster.RedisAddress))
+        {
+            var expires = DateTimeOffset.UtcNow.AddSeconds(2).ToUnixTimeMilliseconds();
+            await redis.GetDatabase().SortedSetAddAsync($"{Cluster.KeyPrefix}connections:{alice.Id}",
+                [new("dead|one", expires), new("dead|two", expires)]);
+        }
+
+        var refused = TestHubConnection.Build(Cluster.B, alice.Token);
+        var closed = new TaskCompletionSource<Exception?>();
+        refused.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+        try
+        {
+            await refused.StartAsync().WaitAsync(TestHubConnection.Patience);
+        }
+        catch (Exception error)
+        {
+            closed.TrySetResult(error);
+        }
+        Assert.Contains("too_many_connections", (await closed.Task.WaitAsync(TestHubConnection.Patience))?.Message);
+        await refused.DisposeAsync();
+
+        var deadline = DateTime.UtcNow + TestHubConnection.Patience;
+        while (true)
+        {
+            try
+            {
+                await using var admitted = await Cluster.B.ConnectAsync(alice);
+                await admitted.RoundTripAsync();
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
             }
         }
     }
