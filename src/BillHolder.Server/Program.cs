@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddLogging();
 builder.AddErrorHandling();
 builder.AddResponseHeaders();
+builder.AddForwardedHeaders();
 builder.AddJsonBodies();
 builder.AddDatabase();
 builder.AddAccounts();
@@ -20,6 +21,8 @@ builder.AddRealtime();
 
 var app = builder.Build();
 
+// First: everything after it (logs, throttles, rate limits) sees the client, not the proxy.
+app.UseForwardedHeadersFromKnownProxies();
 app.UseRequestLogging();
 app.UseResponseHeaders();
 app.UseErrorHandling();
