@@ -5,16 +5,19 @@ using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Http;
 using BillHolder.Server.Infrastructure.Logging;
+using BillHolder.Server.Infrastructure.Redis;
 using BillHolder.Server.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLogging();
+builder.AddInstanceIdentity();
 builder.AddErrorHandling();
 builder.AddResponseHeaders();
 builder.AddForwardedHeaders();
 builder.AddJsonBodies();
 builder.AddDatabase();
+builder.AddRedis();
 builder.AddAccounts();
 builder.AddBooks();
 builder.AddRealtime();

@@ -23,17 +23,26 @@ internal static class HealthApi
     private static Task WriteLive(HttpContext http, HealthReport report) =>
         TypedResults.Ok(new HealthStatus("live")).ExecuteAsync(http);
 
+    // Only the database makes an instance unready: without Redis it still serves every sync (pushes wait for the
+    // version poll, limits go per instance), so a load balancer must not drain it. That state is "degraded".
     private static Task WriteReady(HttpContext http, HealthReport report)
     {
-        if (report.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+        var unhealthy = report.Entries.Values.Where(e => e.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy).ToList();
+        if (unhealthy.Count > 0)
         {
-            return TypedResults.Ok(new HealthStatus("ready")).ExecuteAsync(http);
+            var detail = unhealthy.Select(e => e.Description).FirstOrDefault(d => d is not null) ?? "The database is unreachable.";
+            return new ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, detail).ToProblem().ExecuteAsync(http);
         }
-        var detail = report.Entries.Values.Select(e => e.Description).FirstOrDefault(d => d is not null) ?? "The database is unreachable.";
-        return new ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, detail).ToProblem().ExecuteAsync(http);
+        return report.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded
+            ? TypedResults.Ok(new HealthStatus("degraded") { Redis = "unavailable" }).ExecuteAsync(http)
+            : TypedResults.Ok(new HealthStatus("ready")).ExecuteAsync(http);
     }
 
-    internal sealed record HealthStatus(string Status);
+    internal sealed record HealthStatus(string Status)
+    {
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Redis { get; init; }
+    }
 }
 
 // Ready means: the schema is applied and the database answers within a second. The probe is an ordinary unit
@@ -64,4 +73,11 @@ internal sealed class DatabaseHealthCheck(DbConnectionFactory connections, Datab
             return HealthCheckResult.Unhealthy("The database is unreachable.");
         }
     }
+}
+
+// Degraded (never unhealthy) while a configured Redis is unreachable; healthy when none is configured.
+internal sealed class RedisHealthCheck(Redis.RedisConnection redis) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken) =>
+        Task.FromResult(!redis.IsConfigured || redis.IsAvailable ? HealthCheckResult.Healthy() : HealthCheckResult.Degraded("Redis is unreachable."));
 }

@@ -34,6 +34,14 @@ public sealed class StartupValidationTests
         Boot("Development", null);
     }
 
+    [Fact]
+    public void Boot_WithAnInstanceIdThatIsNoHeaderValue_FailsNamingTheSetting()
+    {
+        using var app = ExtraHost.Create(ExtraHost.UnreachableDatabase, ("Instance:Id", "two words"));
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains("Instance:Id", Flatten(error));
+    }
+
     private static void Boot(string environment, string? signingKey)
     {
         using var app = ExtraHost.Create(environment, ExtraHost.UnreachableDatabase,
