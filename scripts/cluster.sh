@@ -30,7 +30,12 @@ ensure_nginx() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A process killed with kill -9 whose parent (this script, long gone) nobody reaps stays a zombie: not alive.
+alive() {
+  local pid
+  [ -f "$1" ] && pid="$(cat "$1")" && kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != "Z" ]
+}
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { local port="$1"; while port_busy "$port"; do port=$((port + 10)); done; echo "$port"; }
 
