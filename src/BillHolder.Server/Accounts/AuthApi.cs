@@ -26,7 +26,7 @@ internal static partial class AuthApi
         var errors = Validate(body);
         if (errors.Count > 0) return ApiError.Validation(errors).ToProblem();
         // After validation, so malformed attempts (which cost nothing) do not use up an address's budget.
-        if (throttle.TryBegin(http.Connection.RemoteIpAddress?.ToString()) is { } wait)
+        if (await throttle.TryBeginAsync(http.Connection.RemoteIpAddress?.ToString()) is { } wait)
         {
             return TooMany(http, wait, "Too many registrations; try again later.");
         }
@@ -55,7 +55,7 @@ internal static partial class AuthApi
         }
 
         var address = http.Connection.RemoteIpAddress?.ToString();
-        if (throttle.TryBegin(body.Username, address) is { } wait) return TooMany(http, wait, "Too many failed logins; try again later.");
+        if (await throttle.TryBeginAsync(body.Username, address) is { } wait) return TooMany(http, wait, "Too many failed logins; try again later.");
 
         bool? passwordRight = null;
         try
@@ -75,7 +75,7 @@ internal static partial class AuthApi
         finally
         {
             // Only a wrong password counts: an outage or a client hanging up must not lock anyone out.
-            if (passwordRight != false) throttle.GiveBack(body.Username, address, succeeded: passwordRight == true);
+            if (passwordRight != false) await throttle.GiveBackAsync(body.Username, address, succeeded: passwordRight == true);
         }
     }
 
@@ -137,7 +137,7 @@ internal static partial class AuthApi
         HttpContext http, UserStore users, IPasswordHasher<UserRecord> hasher, LoginThrottle throttle, CancellationToken cancellationToken)
     {
         var address = http.Connection.RemoteIpAddress?.ToString();
-        if (throttle.TryBegin(user.Username, address) is { } wait) return (null, TooMany(http, wait, "Too many wrong passwords; try again later."));
+        if (await throttle.TryBeginAsync(user.Username, address) is { } wait) return (null, TooMany(http, wait, "Too many wrong passwords; try again later."));
         bool? right = null;
         try
         {
@@ -148,7 +148,7 @@ internal static partial class AuthApi
         }
         finally
         {
-            if (right != false) throttle.GiveBack(user.Username, address, succeeded: right == true);
+            if (right != false) await throttle.GiveBackAsync(user.Username, address, succeeded: right == true);
         }
     }
 

@@ -1,3 +1,4 @@
+using BillHolder.Server.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Accounts;
@@ -9,15 +10,33 @@ namespace BillHolder.Server.Accounts;
 //   address cannot lock the real user out from their own device.
 // An attempt is counted before its password is checked (parallel guesses cannot all slip past the check)
 // and given back when it succeeds. Usernames are matched case-insensitively, as the database does.
-// Per process: behind several instances an attacker gets N times the budget, which still stops brute force.
-internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time)
+// With Redis (several instances) the windows live there, so N instances give one budget, not N; while Redis is
+// away each instance counts on its own, as it does without Redis.
+internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider time, SharedLimits shared)
 {
     private const int MaxTrackedKeys = 100_000;
     private readonly Dictionary<string, Window> _attempts = new();
     private DateTimeOffset _nextPrune;
 
     // Null when the attempt may go ahead (and is now counted); otherwise how long to wait.
-    public TimeSpan? TryBegin(string username, string? address)
+    public async Task<TimeSpan?> TryBeginAsync(string username, string? address)
+    {
+        var settings = options.Value;
+        var windows = Keys(username, address, settings.MaxFailedLogins).Select(k => ("login:" + k.Key, k.Limit)).ToList();
+        if (await shared.CountAsync(windows, TimeSpan.FromSeconds(settings.FailedLoginWindowSeconds)) is { } verdict)
+        {
+            return verdict.Granted ? null : verdict.RetryAfter;
+        }
+        return TryBegin(username, address);
+    }
+
+    public async Task GiveBackAsync(string username, string? address, bool succeeded)
+    {
+        var windows = Keys(username, address, 0).Select(k => ("login:" + k.Key, succeeded && k.Key.StartsWith("p:", StringComparison.Ordinal))).ToList();
+        if (!await shared.GiveBackAsync(windows)) GiveBack(username, address, succeeded);
+    }
+
+    private TimeSpan? TryBegin(string username, string? address)
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
@@ -43,7 +62,7 @@ internal sealed class LoginThrottle(IOptions<AuthOptions> options, TimeProvider 
 
     // The attempt did not fail on its password (it succeeded, or the database or the client broke off): it
     // does not count against anyone.
-    public void GiveBack(string username, string? address, bool succeeded)
+    private void GiveBack(string username, string? address, bool succeeded)
     {
         lock (_attempts)
         {

@@ -1,18 +1,34 @@
+using BillHolder.Server.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Accounts;
 
 // Registrations per client address and over all addresses, in fixed windows, in memory. Each one costs a password
 // hash (deliberately slow) and answers whether a username exists, so both floods and probing are bounded.
-// Per process, like LoginThrottle: several instances multiply the budget.
-internal sealed class RegistrationThrottle(IOptions<AuthOptions> options, TimeProvider time)
+// Shared through Redis when it is there, like LoginThrottle; per instance otherwise.
+internal sealed class RegistrationThrottle(IOptions<AuthOptions> options, TimeProvider time, SharedLimits shared)
 {
     private const int MaxTrackedAddresses = 100_000;
     private const string Everyone = "*";
     private readonly Dictionary<string, Window> _windows = new();
 
     // Null when the registration may go ahead (and is now counted); otherwise how long to wait.
-    public TimeSpan? TryBegin(string? address)
+    public async Task<TimeSpan?> TryBeginAsync(string? address)
+    {
+        var settings = options.Value;
+        var windows = new List<(string, int)>
+        {
+            ("registrations:" + Everyone, settings.MaxRegistrations),
+            ("registrations:a:" + (address ?? "unknown"), settings.MaxRegistrationsPerAddress),
+        };
+        if (await shared.CountAsync(windows, TimeSpan.FromSeconds(settings.RegistrationWindowSeconds)) is { } verdict)
+        {
+            return verdict.Granted ? null : verdict.RetryAfter;
+        }
+        return TryBegin(address);
+    }
+
+    private TimeSpan? TryBegin(string? address)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();

@@ -4,6 +4,7 @@ using BillHolder.Server.Books.Parsing;
 using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Http;
+using BillHolder.Server.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -79,19 +80,21 @@ internal static class BooksModule
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return ValueTask.CompletedTask;
             };
-            // Per user: a burst for an app coming back online, then a steady rate.
+            // Per user: a burst for an app coming back online, then a steady rate. One budget over all instances
+            // while Redis is there (SharedTokenBucket), each instance's own otherwise.
             limiter.AddPolicy(WriteRateLimit, http =>
             {
                 var settings = http.RequestServices.GetRequiredService<IOptions<SyncOptions>>().Value;
-                return RateLimitPartition.GetTokenBucketLimiter(
+                var shared = http.RequestServices.GetRequiredService<SharedLimits>();
+                return RateLimitPartition.Get(
                     http.User.FindFirst(CurrentUser.IdClaim)?.Value ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
-                    _ => new TokenBucketRateLimiterOptions
+                    key => new SharedTokenBucket(shared, "writes:" + key, new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = settings.RateLimitBurst,
                         TokensPerPeriod = settings.RateLimitPerSecond,
                         ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                         QueueLimit = 0,
-                    });
+                    }));
             });
             // Codes are 128 random bits, so guessing is hopeless anyway; this keeps a script from trying.
             limiter.AddPolicy(InviteAcceptRateLimit, http =>

@@ -18,6 +18,7 @@ internal sealed class BookHub(
     BookSubscriptions subscriptions,
     BookFanout fanout,
     ConnectionOutboxes outboxes,
+    ClusterPresence presence,
     IOptions<RealtimeOptions> options) : Hub<IBookClient>
 {
     public async Task<ChangeSet> OpenBook(long bookId, long? sinceVersion)
@@ -73,21 +74,30 @@ internal sealed class BookHub(
         return Unwrap(await books.SyncAsync(bookId, CurrentUser.From(Context.User!), parsed, Context.ConnectionId, Context.ConnectionAborted));
     }
 
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         var max = options.Value.MaxConnectionsPerUser;
-        if (!subscriptions.Connect(Context.ConnectionId, CurrentUser.From(Context.User!).Id, max))
+        var userId = CurrentUser.From(Context.User!).Id;
+        // This instance's count, then (with Redis) the count over all instances.
+        var refused = !subscriptions.Connect(Context.ConnectionId, userId, max);
+        if (!refused && await presence.TryConnectAsync(Context.ConnectionId, userId, max) == false)
+        {
+            subscriptions.Disconnect(Context.ConnectionId);
+            refused = true;
+        }
+        if (refused)
         {
             // SignalR closes the connection with this message (and calls no OnDisconnectedAsync for it).
             throw new HubException($"{ErrorCodes.TooManyConnections}: a user may hold at most {max} connections; close one first.");
         }
         outboxes.Open(Context);
-        return base.OnConnectedAsync();
+        await base.OnConnectedAsync();
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         outboxes.Close(Context.ConnectionId);
+        if (CurrentUser.TryFrom(Context.User) is { } user) presence.Disconnected(Context.ConnectionId, user.Id);
         foreach (var bookId in subscriptions.Disconnect(Context.ConnectionId))
         {
             if (await CloseAsync(Context.ConnectionId, bookId)) fanout.PresenceChanged(bookId);

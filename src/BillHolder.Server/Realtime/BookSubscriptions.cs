@@ -12,6 +12,8 @@ internal sealed class BookSubscriptions
     private readonly Dictionary<string, HashSet<long>> _byConnection = new();
     private readonly Dictionary<string, long> _live = new();
     private readonly Dictionary<long, int> _connectionsPerUser = new();
+    // Per open book: the last version whose push this process has handed out (or that its first opener read).
+    private readonly Dictionary<long, long> _pushed = new();
 
     internal sealed record Subscriber(string ConnectionId, long UserId, string Username)
     {
@@ -52,7 +54,11 @@ internal sealed class BookSubscriptions
         {
             joined = false;
             if (!_live.ContainsKey(subscriber.ConnectionId)) return false;
-            if (!_books.TryGetValue(bookId, out var subscribers)) _books[bookId] = subscribers = new();
+            if (!_books.TryGetValue(bookId, out var subscribers))
+            {
+                _books[bookId] = subscribers = new();
+                _pushed[bookId] = subscriber.OpenedAtVersion;
+            }
             joined = subscribers.Values.All(s => s.UserId != subscriber.UserId);
             subscribers[subscriber.ConnectionId] = subscriber;
             if (!_byConnection.TryGetValue(subscriber.ConnectionId, out var books)) _byConnection[subscriber.ConnectionId] = books = [];
@@ -71,7 +77,11 @@ internal sealed class BookSubscriptions
                 _byConnection.Remove(connectionId);
             }
             if (!_books.TryGetValue(bookId, out var subscribers) || !subscribers.Remove(connectionId, out var removed)) return false;
-            if (subscribers.Count == 0) _books.Remove(bookId);
+            if (subscribers.Count == 0)
+            {
+                _books.Remove(bookId);
+                _pushed.Remove(bookId);
+            }
             return subscribers.Values.All(s => s.UserId != removed.UserId);
         }
     }
@@ -96,6 +106,33 @@ internal sealed class BookSubscriptions
     public bool CanOpen(string connectionId, long bookId, int maxOpen)
     {
         lock (_books) return !_byConnection.TryGetValue(connectionId, out var books) || books.Contains(bookId) || books.Count < maxOpen;
+    }
+
+    // With the gate held: the last version pushed to the book's connections here; null when none has it open.
+    public long? PushedVersion(long bookId)
+    {
+        lock (_books) return _pushed.TryGetValue(bookId, out var version) ? version : null;
+    }
+
+    // With the gate held.
+    public void Pushed(long bookId, long version)
+    {
+        lock (_books)
+        {
+            if (_pushed.ContainsKey(bookId)) _pushed[bookId] = version;
+        }
+    }
+
+    // Every book open here with its last pushed version, for the version poll.
+    public IReadOnlyList<(long BookId, long Pushed)> OpenBooks()
+    {
+        lock (_books) return [.. _pushed.Select(p => (p.Key, p.Value))];
+    }
+
+    // Every live connection with its user, for refreshing their entries in Redis.
+    public IReadOnlyList<(string ConnectionId, long UserId)> LiveConnections()
+    {
+        lock (_books) return [.. _live.Select(l => (l.Key, l.Value))];
     }
 
     internal bool Tracks(long bookId)

@@ -42,6 +42,14 @@ internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, 
         return false;
     }
 
+    // Ends the connection: its app reconnects and catches up with OpenBook(sinceVersion).
+    public void Abort(string connectionId)
+    {
+        if (!_outboxes.TryGetValue(connectionId, out var outbox)) return;
+        Close(connectionId);
+        outbox.Connection.Abort();
+    }
+
     // Ends every connection signed in with one of these sessions. A scan over all connections: revocations are
     // rare next to pushes, so no second index has to be kept right on every connect and disconnect.
     public int AbortSessions(IReadOnlyCollection<long> sessionIds)

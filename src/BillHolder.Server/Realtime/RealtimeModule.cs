@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Realtime;
 
-// Real time: the hub, per-book ordered fan-out, presence and the hub's limits. Depends on Books, never the
+// Real time: the hub, per-book ordered fan-out, presence, the hub's limits and (with Redis) the same over instances. Depends on Books, never the
 // reverse: Books reports through IBookEvents, implemented here by BookFanout.
 internal static class RealtimeModule
 {
@@ -32,6 +32,10 @@ internal static class RealtimeModule
         builder.Services.AddSingleton<IBookEvents>(services => services.GetRequiredService<BookFanout>());
         builder.Services.AddSingleton<ConnectionOutboxes>();
         builder.Services.AddSingleton<ISessionEvents, SessionConnections>();
+        builder.Services.AddSingleton<ClusterNotices>();
+        builder.Services.AddSingleton<ClusterPresence>();
+        builder.Services.AddSingleton<ClusterListener>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClusterListener>());
         return builder;
     }
 

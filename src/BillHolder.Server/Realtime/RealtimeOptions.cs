@@ -33,4 +33,14 @@ internal sealed class RealtimeOptions
     // (ReadSnapshotPage). The default was the book cap before paging existed, so no existing client notices.
     [Range(1, 10_000_000)]
     public int MaxSnapshotRecords { get; set; } = 50_000;
+
+    // Several instances (ConnectionStrings:Redis set): how often each instance compares the stored version of every
+    // book open on it with the last one it pushed, so a lost notice costs at most this long.
+    [Range(1, 3600)]
+    public int VersionPollSeconds { get; set; } = 5;
+
+    // Several instances: how long a presence or connection entry of an instance lives in Redis unless that instance
+    // refreshes it (every third of this); a killed instance's users disappear within it.
+    [Range(3, 3600)]
+    public int PresenceTtlSeconds { get; set; } = 30;
 }

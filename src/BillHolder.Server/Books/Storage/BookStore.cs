@@ -153,6 +153,18 @@ internal sealed class BookStore(DbConnectionFactory connections)
             cancellationToken: cancellationToken));
     }
 
+    private const string SelectVersions = "SELECT book_id AS BookId, version AS Version FROM book_head WHERE book_id IN @BookIds";
+
+    // The stored version of each of these books, in one query; a deleted book is missing from the answer.
+    public async Task<Dictionary<long, long>> VersionsAsync(IReadOnlyCollection<long> bookIds, CancellationToken cancellationToken)
+    {
+        if (bookIds.Count == 0) return [];
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long BookId, long Version)>(new CommandDefinition(SelectVersions, new { BookIds = bookIds },
+            cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.BookId, r => r.Version);
+    }
+
     private const string SelectBooksOfUser = """
         SELECT h.book_id AS Id, h.name AS Name, m.role AS Role, h.version AS Version
         FROM book_member m JOIN book_head h ON h.book_id = m.book_id

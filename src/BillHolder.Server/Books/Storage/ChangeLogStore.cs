@@ -146,6 +146,32 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
             JsonSerializer.Deserialize<ChangeSummary>(r.Summary, BookJson.Options)!)).ToList();
     }
 
+    private const string SelectPushes = """
+        SELECT version AS Version, changes AS Changes, deleted AS Deleted, conflicts AS Conflicts FROM book_change
+        WHERE book_id = @BookId AND version > @After ORDER BY version LIMIT @Limit
+        """;
+
+    // The versions after `after`, one change set each exactly as its sync pushed it (conflicts included), at most
+    // `limit` of them: what an instance that did not take the syncs pushes to its connections. Null when the log
+    // does not hold the version right after `after` any more (pruned), so the gap cannot be filled.
+    public async Task<IReadOnlyList<ChangeSet>?> PushesAfterAsync(long bookId, long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<(long Version, string Changes, string Deleted, string? Conflicts)>(new CommandDefinition(SelectPushes,
+            new { BookId = bookId, After = after, Limit = limit }, cancellationToken: cancellationToken))).AsList();
+        var pushes = new List<ChangeSet>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.Version != after + pushes.Count + 1) return pushes.Count == 0 ? null : pushes;
+            pushes.Add(JsonSerializer.Deserialize<ChangeSet>(row.Changes, BookJson.Options)! with
+            {
+                Deleted = JsonSerializer.Deserialize<ByCollection<IReadOnlyList<long>>>(row.Deleted, BookJson.Options)!,
+                Conflicts = row.Conflicts is null ? [] : JsonSerializer.Deserialize<List<ChangeConflict>>(row.Conflicts, BookJson.Options)!,
+            });
+        }
+        return pushes;
+    }
+
     // Never a row the book's checkpoint still needs: the versions after it are the book. A single-table DELETE
     // (MariaDB and MySQL refuse LIMIT in multi-table ones) with a correlated subquery on the book row.
     private const string DeleteOldChanges = """
