@@ -26,13 +26,15 @@ export class Events {
     for (const waiter of [...this.#waiters]) waiter();
   }
 
-  // Resolves with the first item (seen or to come) that matches, removing it and every item before it.
+  clear() { this.#items.length = 0; }
+
+  // Resolves with the first item (seen or to come) that matches, and takes it out.
   next(match = () => true, ms = patienceMs, what = 'event') {
     return new Promise((resolve, reject) => {
       const check = () => {
         const index = this.#items.findIndex(match);
         if (index < 0) return false;
-        const [item] = this.#items.splice(0, index + 1).slice(-1);
+        const [item] = this.#items.splice(index, 1);
         resolve(item);
         return true;
       };
