@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: starts the private local MariaDB (installing it with apt on first run), then the .NET suite
+# Runs every test: starts the private local MariaDB and Redis (installing them with apt on first run), then the .NET suite
 # (unit, HTTP and hub tests against real servers on that database), then the JavaScript client end-to-end test,
 # then the cluster test (3 instances behind nginx and Redis, JavaScript and .NET clients).
 # Arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Sync"); a filtered run skips the e2e step.
@@ -9,6 +9,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 # Assigned before export: `export X="$(cmd)"` would hide a failed start from set -e.
 BILLHOLDER_TEST_CONNECTION="$(scripts/db.sh start)"
 export BILLHOLDER_TEST_CONNECTION
+# The multi-instance tests share it, each test class under a key prefix of its own.
+BILLHOLDER_TEST_REDIS="$(scripts/redis.sh start)"
+export BILLHOLDER_TEST_REDIS
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 out="$(mktemp -t billholder-tests.XXXXXX)"

@@ -92,6 +92,12 @@ internal sealed class BookFanout : IBookEvents
         if (_subscriptions.Tracks(bookId)) Enqueue(bookId, new PresencePush(Local: false));
     }
 
+    // After a reconnect to Redis: presence pushed while it was away named this instance's users only.
+    internal void RepublishPresence()
+    {
+        foreach (var (bookId, _) in _subscriptions.OpenBooks()) Enqueue(bookId, new PresencePush(Local: true));
+    }
+
     // The version poll (and every reconnect to Redis): one query for the stored version of every book open here;
     // a book ahead of what was pushed catches up, a book gone was deleted while its notice was lost.
     public async Task CheckVersionsAsync(CancellationToken cancellationToken)

@@ -18,6 +18,9 @@ internal sealed class ClusterListener(
 {
     private int _subscribed;
 
+    // Subscribed to the other instances' notices (tests wait for it before their first one).
+    internal bool IsSubscribed => Volatile.Read(ref _subscribed) == 2;
+
     // Tests only: notices of changes are heard and dropped, as a lossy network would, to prove the poll catches up.
     internal bool DropBookNotices { get; set; }
 
@@ -29,7 +32,14 @@ internal sealed class ClusterListener(
         if (redis.IsAvailable) OnConnected();
         var heartbeat = TimeSpan.FromSeconds(Math.Max(1, options.Value.PresenceTtlSeconds / 3.0));
         var poll = TimeSpan.FromSeconds(options.Value.VersionPollSeconds);
-        await Task.WhenAll(EveryAsync(heartbeat, presence.RefreshAsync, stoppingToken), EveryAsync(poll, fanout.CheckVersionsAsync, stoppingToken));
+        await Task.WhenAll(EveryAsync(heartbeat, HeartbeatAsync, stoppingToken), EveryAsync(poll, fanout.CheckVersionsAsync, stoppingToken));
+    }
+
+    private Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        // A subscription that failed half-way is tried again here rather than at the next reconnect.
+        if (!IsSubscribed && redis.IsAvailable) OnConnected();
+        return presence.RefreshAsync(cancellationToken);
     }
 
     private async Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
@@ -54,13 +64,18 @@ internal sealed class ClusterListener(
     {
         try
         {
-            if (Interlocked.Exchange(ref _subscribed, 1) == 0) await SubscribeAsync();
+            if (Interlocked.CompareExchange(ref _subscribed, 1, 0) == 0)
+            {
+                await SubscribeAsync();
+                Volatile.Write(ref _subscribed, 2);
+            }
             await presence.RefreshAsync(CancellationToken.None);
+            fanout.RepublishPresence();
             await fanout.CheckVersionsAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {
-            if (ex is RedisException) Interlocked.Exchange(ref _subscribed, 0);
+            if (Volatile.Read(ref _subscribed) == 1) Volatile.Write(ref _subscribed, 0);
             logger.LogWarning(ex, "Catching up after connecting to Redis failed; the version poll will");
         }
     });

@@ -31,6 +31,9 @@ public sealed class BillHolderServer : IAsyncLifetime
         ["Auth:MaxRegistrations"] = "1000000",
     };
 
+    // A database another fixture owns (several instances on one database: ServerCluster); null: this server makes its own.
+    internal TestDatabase? SharedDatabase { get; init; }
+
     // How the server reaches its database, when a test puts something in between (a relay it can cut).
     internal Func<string, string> RouteToDatabase { get; set; } = connectionString => connectionString;
 
@@ -39,7 +42,7 @@ public sealed class BillHolderServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync();
+        _database = SharedDatabase ?? await TestDatabase.CreateAsync();
         _factory = new Factory(this);
         await WaitUntilReadyAsync(_factory.CreateClient());
     }
@@ -47,7 +50,7 @@ public sealed class BillHolderServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_factory is not null) await _factory.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
+        if (_database is not null && SharedDatabase is null) await _database.DisposeAsync();
     }
 
     public HttpClient Anonymous() => _factory!.CreateClient();
