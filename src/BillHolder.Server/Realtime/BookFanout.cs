@@ -103,8 +103,12 @@ internal sealed class BookFanout : IBookEvents
     public async Task CheckVersionsAsync(CancellationToken cancellationToken)
     {
         var open = _subscriptions.OpenBooks();
-        if (open.Count == 0) return;
-        var stored = await _books.VersionsAsync([.. open.Select(b => b.BookId)], cancellationToken);
+        var stored = new Dictionary<long, long>();
+        // One query per thousand books keeps the statement small.
+        foreach (var chunk in open.Select(b => b.BookId).Chunk(1000))
+        {
+            foreach (var (bookId, version) in await _books.VersionsAsync(chunk, cancellationToken)) stored[bookId] = version;
+        }
         foreach (var (bookId, pushed) in open)
         {
             if (!stored.TryGetValue(bookId, out var version)) Enqueue(bookId, new ClosePush(null, BookClosedReasons.BookDeleted));

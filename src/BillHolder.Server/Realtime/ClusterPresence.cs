@@ -33,10 +33,11 @@ internal sealed class ClusterPresence(
     // Brings Redis in line with who has the book open here. Returns whether Redis was reachable.
     public async Task<bool> WriteAsync(long bookId)
     {
-        var here = subscriptions.Presence(bookId).ToHashSet(StringComparer.Ordinal);
         await _writing.WaitAsync();
         try
         {
+            // Read under the lock: a heartbeat must not write back a snapshot older than a push's.
+            var here = subscriptions.Presence(bookId).ToHashSet(StringComparer.Ordinal);
             var before = _written.GetValueOrDefault(bookId) ?? [];
             var gone = before.Where(u => !here.Contains(u)).Select(Entry).ToList();
             if (gone.Count > 0 && await shared.RemoveAsync(BookSet(bookId), gone) is null) return false;
