@@ -6,6 +6,7 @@
 # Prints a table with ratios (server/floor) and the issue-9 targets. The server is stopped and the bench
 # database dropped on exit.
 # Usage: benchmarks/run.sh [--quick]      (--quick: short durations, ~3 min, to check that everything works)
+#        benchmarks/run.sh --cluster [--quick]   fan-out and hub over 3 instances (benchmarks/cluster.sh)
 # The server runs with the rate limits and the per-user connection cap raised, records per sync at 100,000
 # (today's upper bound; two requests seed a 200k-record book), a 64 MiB body limit (today's upper bound) and
 # 250,000 records per book, and Sync__MaxCollectionBytes (a checkpointing server's bound on one collection's JSON;
@@ -21,6 +22,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# Several instances behind one database and Redis: a script of its own.
+if [ "${1:-}" = "--cluster" ]; then shift; exec "$root/benchmarks/cluster.sh" "$@"; fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 quick=0; [ "${1:-}" = "--quick" ] && quick=1

@@ -105,11 +105,12 @@ internal sealed class Api(Uri baseUri)
         return ((int)response.StatusCode, body, bytes.LongLength);
     }
 
-    // A real WebSocket (no negotiation round trip); the token travels in the Authorization header.
-    public HubConnection Hub(User user)
+    // A real WebSocket (no negotiation round trip); the token travels in the Authorization header. `at` is the
+    // instance to connect to (cluster mode: --instances), by default the --url.
+    public HubConnection Hub(User user, Uri? at = null)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(baseUri, "/hubs/books"), HttpTransportType.WebSockets, options =>
+            .WithUrl(new Uri(at ?? baseUri, "/hubs/books"), HttpTransportType.WebSockets, options =>
             {
                 options.SkipNegotiation = true;
                 options.AccessTokenProvider = () => Task.FromResult<string?>(user.Token);

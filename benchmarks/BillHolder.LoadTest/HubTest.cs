@@ -20,7 +20,7 @@ internal static class HubTest
         var writers = new Writer[clients];
         await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (c, ct) =>
         {
-            var hub = fixture.Api.Hub(fixture.UserFor(c));
+            var hub = fixture.Api.Hub(fixture.UserFor(c), options.Instances[c % options.Instances.Length]);
             hub.On<JsonElement>("BookChanged", _ => Interlocked.Increment(ref pushes));
             hub.On<long, JsonElement>("PresenceChanged", (_, _) => { });
             await hub.StartAsync(ct);
@@ -66,7 +66,7 @@ internal static class HubTest
 
         await Parallel.ForEachAsync(connections, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (hub, _) => await hub.DisposeAsync());
         var all = latencies.SelectMany(l => l).ToList();
-        Stats.Result($"hub books={books} clients={clients}",
+        Stats.Result($"hub books={books} clients={clients}{(options.Instances.Length > 1 ? $" instances={options.Instances.Length}" : "")}",
             $"syncs={all.Count} syncs_per_s={all.Count / (double)seconds:0.0} {Stats.Summary(all)} pushes_received_per_s={received / (double)seconds:0} errors={errors.Sum()}");
     }
 }

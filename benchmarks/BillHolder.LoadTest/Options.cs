@@ -35,4 +35,9 @@ internal sealed class Options(Dictionary<string, string> values)
         values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
     public Uri Url => new(Text("url", "http://127.0.0.1:5080"));
+
+    // Cluster mode: the instances' own URLs, comma-separated; hub clients are dealt over them in turn.
+    public Uri[] Instances => values.TryGetValue("instances", out var list)
+        ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => new Uri(u))]
+        : [Url];
 }

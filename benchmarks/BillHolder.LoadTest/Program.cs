@@ -8,6 +8,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           rest   --books 10 --clients 20 --seconds 20 [--warmup 3] [--preload 0]   REST syncs/s and latency
           fanout --listeners 50 --syncs 200                                         hub push latency, 1 writer
           hub    --clients 200 --books 20 --seconds 20 [--warmup 3]                 hub syncs/s and latency
+        fanout and hub take [--instances URL,URL,...]: hub clients dealt over those instances in turn (the
+        fanout writer on the first), for several instances sharing one database and Redis.
           idle   --connections 2000 --seconds 30 --server-pid PID                   server RSS per idle connection
           floor  --db CONN --books 1 --clients 1 --seconds 10 [--warmup 2] [--mode log|rows]
                                                   the least database work of a 10-record sync, no server
@@ -19,8 +21,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     return 2;
 }
 
-var uri = Options.Parse(args.Skip(1)).Url;
-if (!uri.IsLoopback)
+var parsed = Options.Parse(args.Skip(1));
+if (!parsed.Url.IsLoopback || parsed.Instances.Any(u => !u.IsLoopback))
 {
     Console.Error.WriteLine("refusing to load anything but 127.0.0.1");
     return 2;

@@ -14,6 +14,7 @@ builder.AddLogging();
 builder.AddInstanceIdentity();
 builder.AddErrorHandling();
 builder.AddResponseHeaders();
+builder.AddForwardedHeaders();
 builder.AddJsonBodies();
 builder.AddDatabase();
 builder.AddRedis();
@@ -23,6 +24,8 @@ builder.AddRealtime();
 
 var app = builder.Build();
 
+// First: everything after it (logs, throttles, rate limits) sees the client, not the proxy.
+app.UseForwardedHeadersFromKnownProxies();
 app.UseRequestLogging();
 app.UseResponseHeaders();
 app.UseErrorHandling();

@@ -20,6 +20,30 @@ public sealed class KestrelEdgeTests(KestrelHost host) : IClassFixture<KestrelHo
     }
 
     [Fact]
+    public async Task EveryAnswer_AndTheHubsWebSocketUpgrade_NameTheInstance()
+    {
+        using var http = host.Client();
+        var instances = new List<string>();
+        foreach (var response in new[] { await http.GetAsync("/api/me"), await http.GetAsync("/health/ready"), await http.GetAsync("/hubs/books") })
+        {
+            instances.AddRange(response.Headers.GetValues("X-BillHolder-Instance"));
+        }
+
+        // The way clients connect behind the proxy: straight to the WebSocket, no negotiate request.
+        var user = await host.Server.NewUserAsync();
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        var hub = new UriBuilder(host.Address) { Scheme = "ws", Path = "/hubs/books", Query = "access_token=" + user.Token }.Uri;
+        await socket.ConnectAsync(hub, CancellationToken.None);
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, socket.HttpStatusCode);
+        instances.AddRange(socket.HttpResponseHeaders!["X-BillHolder-Instance"]);
+
+        Assert.Equal(4, instances.Count);
+        Assert.Single(instances.Distinct());
+        Assert.Matches("^[A-Za-z0-9._-]+$", instances[0]);
+    }
+
+    [Fact]
     public async Task ABodyThatStopsShortOfItsContentLength_Is408Problem()
     {
         // Kestrel gives up on a body that stops arriving after its minimum-data-rate grace period (5 s).

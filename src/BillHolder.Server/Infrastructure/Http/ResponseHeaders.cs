@@ -13,17 +13,26 @@ internal static class ResponseHeaders
         return builder;
     }
 
-    public static IApplicationBuilder UseResponseHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
+    public const string InstanceHeader = "X-BillHolder-Instance";
+
+    public static IApplicationBuilder UseResponseHeaders(this IApplicationBuilder app)
     {
-        http.Response.OnStarting(() =>
+        // Which of several instances answered (behind a proxy): for operators reading a trace, and for the tests
+        // that prove clients are spread over the instances. WebSocket upgrades (101) carry it too.
+        var instance = app.ApplicationServices.GetRequiredService<InstanceIdentity>().Id;
+        return app.Use((http, next) =>
         {
-            var headers = http.Response.Headers;
-            // A browser must never guess a content type (an error echoing user input as HTML).
-            headers.XContentTypeOptions = "nosniff";
-            // API answers hold books and tokens: no proxy or browser cache may keep them.
-            if (http.Request.Path.StartsWithSegments("/api")) headers.CacheControl = "no-store";
-            return Task.CompletedTask;
+            http.Response.OnStarting(() =>
+            {
+                var headers = http.Response.Headers;
+                headers[InstanceHeader] = instance;
+                // A browser must never guess a content type (an error echoing user input as HTML).
+                headers.XContentTypeOptions = "nosniff";
+                // API answers hold books and tokens: no proxy or browser cache may keep them.
+                if (http.Request.Path.StartsWithSegments("/api")) headers.CacheControl = "no-store";
+                return Task.CompletedTask;
+            });
+            return next(http);
         });
-        return next(http);
-    });
+    }
 }
