@@ -16,7 +16,7 @@ internal static class ExportApi
 {
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Export(
         long bookId, [FromQuery(Name = "format")] string? format, CurrentUser user, BookService books, ChangeLogStore log,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken)
     {
         if (format is not (null or "json" or "csv")) return ApiError.Validation("format", "must be json or csv").ToProblem();
         var read = await books.ExportSourceAsync(bookId, user, cancellationToken);
@@ -24,7 +24,8 @@ internal static class ExportApi
 
         var source = read.Value;
         var name = $"billholder-book-{bookId}-v{source.State.Version}";
-        var aborted = http.RequestAborted;
+        // The request's token: the body is written after this handler returns, until the client hangs up.
+        var aborted = cancellationToken;
         if (format == "csv")
         {
             return TypedResults.Stream(body => BookCsv.WriteAsync(body, source.State, aborted), "text/csv; charset=utf-8", $"{name}.csv");
