@@ -130,7 +130,8 @@ public sealed class ExportImportTests(BillHolderServer server) : IClassFixture<B
     public async Task Import_OfAnUnknownFormatVersion_Is422KeyedFormatVersion_AndCreatesNothing()
     {
         var user = await server.NewUserAsync();
-        var file = """{"format":"billholder-book","formatVersion":2,"book":{"name":"Future"},"wallets":[{"id":1,"name":"W","hologram":true}]}""";
+        // What follows the version is not read: a later format may have another shape.
+        var file = """{"format":"billholder-book","formatVersion":2,"book":{"name":"Future"},"wallets":{"shape":"of version 2"}}""";
 
         var problem = await (await user.Http.PostAsync("/api/books/import", Json(file))).ProblemAsync(HttpStatusCode.UnprocessableEntity, "validation_failed");
 

@@ -34,7 +34,7 @@ internal static class ImportParser
             {
                 new RecordConverter<Wallet>(reader, Collection.Wallets), new RecordConverter<Bill>(reader, Collection.Bills),
                 new RecordConverter<Transfer>(reader, Collection.Transfers), new RecordConverter<Income>(reader, Collection.Incomes),
-                new BookConverter(reader),
+                new BookConverter(reader), new FormatVersionConverter(reader), new SkippedConverter(),
             },
         };
         Document? document;
@@ -44,7 +44,8 @@ internal static class ImportParser
         }
         catch (StopReading)
         {
-            // Too many records or errors: what was collected is the answer; the rest of the body is not read.
+            // Another format version, too many records or errors: what was collected is the answer; the rest of the
+            // body is not read.
             return ApiError.Validation(reader.Errors.ToDictionary());
         }
 
@@ -54,13 +55,8 @@ internal static class ImportParser
             errors.Add("", "must be a JSON object");
             return ApiError.Validation(errors.ToDictionary());
         }
-        // Another format or version may mean anything: that is the only error worth reporting then.
-        if (document.FormatVersion is { } version && version != FormatVersion)
-        {
-            return ApiError.Validation("formatVersion", $"unknown format version {version}: this server reads version {FormatVersion}");
-        }
         if (document.Format != Format) errors.Add("format", $"must be \"{Format}\"");
-        if (document.FormatVersion is null) errors.Add("formatVersion", "is required");
+        if (!reader.FormatVersionSeen) errors.Add("formatVersion", "is required");
         if (!reader.BookSeen) errors.Add("book", "is required");
         if (errors.Any) return ApiError.Validation(errors.ToDictionary());
 
@@ -68,11 +64,14 @@ internal static class ImportParser
         return new ImportedBook(reader.Name, reader.Remark, changes, reader.Attributions.Select((_, list) => (IReadOnlyList<Attribution>)list));
     }
 
-    // The top level of an export. Members, history and exportedAt are not read back: the new book has its own.
+    // The top level of an export. Members and history are skipped an element at a time (never buffered whole), and
+    // exportedAt is not read: the new book has its own.
     private sealed class Document
     {
         public string? Format { get; set; }
-        public long? FormatVersion { get; set; }
+        public VersionSlot? FormatVersion { get; set; }
+        public List<Skipped?>? Members { get; set; }
+        public List<Skipped?>? History { get; set; }
         public BookSlot? Book { get; set; }
         public List<RecordSlot<Wallet>?>? Wallets { get; set; }
         public List<RecordSlot<Bill>?>? Bills { get; set; }
@@ -82,6 +81,10 @@ internal static class ImportParser
 
     // Placeholders the converters return: the values live in the Reader.
     private sealed class BookSlot;
+
+    private sealed class VersionSlot;
+
+    private sealed class Skipped;
 
     // The type parameter only selects the converter of the collection.
     private sealed class RecordSlot<T>;
@@ -95,6 +98,7 @@ internal static class ImportParser
 
         public ValidationErrors Errors { get; } = new();
         public bool BookSeen { get; private set; }
+        public bool FormatVersionSeen { get; private set; }
         public string Name { get; private set; } = "";
         public string? Remark { get; private set; }
         public List<WalletInput> Wallets { get; } = [];
@@ -117,6 +121,16 @@ internal static class ImportParser
             var fields = new JsonFields(book, "book", Errors);
             Name = SyncParser.Name(fields, "name");
             Remark = fields.Text("remark", 0, SyncParser.MaxRemarkLength, Optional);
+        }
+
+        // Another version may mean anything, so it is the only error then, and nothing after it is read (our exports
+        // write it second, so a file of a later shape is refused before its shape matters).
+        public void ReadFormatVersion(JsonElement value)
+        {
+            FormatVersionSeen = true;
+            if (JsonFields.ReadInteger(value) == FormatVersion) return;
+            Errors.Add("formatVersion", $"unknown format version {value.GetRawText()}: this server reads version {FormatVersion}");
+            throw new StopReading();
         }
 
         public void ReadRecord(Collection collection, JsonElement element)
@@ -184,6 +198,35 @@ internal static class ImportParser
         }
 
         public override void Write(Utf8JsonWriter writer, RecordSlot<T> value, JsonSerializerOptions options) =>
+            throw new NotSupportedException();
+    }
+
+    private sealed class FormatVersionConverter(Reader reader) : JsonConverter<VersionSlot>
+    {
+        public override bool HandleNull => true;
+
+        public override VersionSlot? Read(ref Utf8JsonReader json, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var element = JsonDocument.ParseValue(ref json);
+            reader.ReadFormatVersion(element.RootElement);
+            return null;
+        }
+
+        public override void Write(Utf8JsonWriter writer, VersionSlot value, JsonSerializerOptions options) =>
+            throw new NotSupportedException();
+    }
+
+    private sealed class SkippedConverter : JsonConverter<Skipped>
+    {
+        public override bool HandleNull => true;
+
+        public override Skipped? Read(ref Utf8JsonReader json, Type typeToConvert, JsonSerializerOptions options)
+        {
+            json.Skip();
+            return null;
+        }
+
+        public override void Write(Utf8JsonWriter writer, Skipped value, JsonSerializerOptions options) =>
             throw new NotSupportedException();
     }
 
