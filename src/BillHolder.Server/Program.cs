@@ -5,6 +5,7 @@ using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Http;
 using BillHolder.Server.Infrastructure.Logging;
+using BillHolder.Server.Infrastructure.OpenApi;
 using BillHolder.Server.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.AddDatabase();
 builder.AddAccounts();
 builder.AddBooks();
 builder.AddRealtime();
+builder.AddApiDocs();
 
 var app = builder.Build();
 
@@ -35,6 +37,7 @@ app.MapHealth();
 app.MapAccounts();
 app.MapBooks();
 app.MapRealtime();
+app.MapApiDocs();
 
 app.Run();
 
