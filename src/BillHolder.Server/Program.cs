@@ -5,6 +5,7 @@ using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Http;
 using BillHolder.Server.Infrastructure.Logging;
+using BillHolder.Server.Infrastructure.Metrics;
 using BillHolder.Server.Infrastructure.OpenApi;
 using BillHolder.Server.Realtime;
 
@@ -19,6 +20,7 @@ builder.AddAccounts();
 builder.AddBooks();
 builder.AddRealtime();
 builder.AddApiDocs();
+builder.AddMetrics();
 
 var app = builder.Build();
 
@@ -38,6 +40,7 @@ app.MapAccounts();
 app.MapBooks();
 app.MapRealtime();
 app.MapApiDocs();
+app.MapMetrics();
 
 app.Run();
 

@@ -6,6 +6,7 @@ using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
+using BillHolder.Server.Infrastructure.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -22,6 +23,7 @@ internal sealed class BookService(
     IBookEvents events,
     IOptions<SyncOptions> options,
     TimeProvider time,
+    BillHolderMetrics metrics,
     ILogger<BookService> logger)
 {
     // A sync needs the editor role; origin names the hub connection that sent it (null for REST).
@@ -145,6 +147,7 @@ internal sealed class BookService(
     private async Task<StoredBook> LoadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
         HeadRow head, StoredBook? cached, CancellationToken cancellationToken)
     {
+        metrics.CacheLookup(cached is not null, cached?.State.Version == head.Version);
         var book = await BookLoader.LoadAsync(connection, transaction, head, cached, cancellationToken);
         if (!ReferenceEquals(book, cached))
         {

@@ -1,20 +1,25 @@
 using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Books.Storage;
+using BillHolder.Server.Infrastructure.Metrics;
 
 namespace BillHolder.Server.Realtime;
 
 // Books' events become pushes to the connections that have a book open. Each book has its own ordered queue drained by one worker,
 // so pushes leave in version order and a sync never waits; the worker only hands pushes to per-connection
 // outboxes, so no client, however slow, holds back a book.
-internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutboxes outboxes, MemberStore members, ILogger<BookFanout> logger)
+internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutboxes outboxes, MemberStore members, BillHolderMetrics metrics,
+    ILogger<BookFanout> logger)
     : IBookEvents
 {
     private readonly Dictionary<long, Queue<Push>> _queues = new();
 
     private abstract record Push;
 
-    private sealed record ChangesPush(ChangeSet Changes, string? OriginConnectionId) : Push;
+    private sealed record ChangesPush(ChangeSet Changes, string? OriginConnectionId) : Push
+    {
+        public long QueuedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     private sealed record PresencePush : Push;
 
@@ -79,13 +84,13 @@ internal sealed class BookFanout(BookSubscriptions subscriptions, ConnectionOutb
         var subscribers = subscriptions.Snapshot(bookId);
         switch (push)
         {
-            case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
+            case ChangesPush { Changes: var changes, OriginConnectionId: var origin, QueuedAt: var queuedAt }:
                 var gone = memberIds is null ? [] : subscribers.Where(s => !memberIds.Contains(s.UserId)).ToList();
                 // A book always has an owner, so no members at all means it was deleted.
                 Close(bookId, gone, memberIds is { Count: 0 } ? BookClosedReasons.BookDeleted : BookClosedReasons.MembershipRemoved);
                 foreach (var s in subscribers.Except(gone))
                 {
-                    if (s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion) outboxes.TrySend(s.ConnectionId, c => c.BookChanged(changes));
+                    if (s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion) outboxes.TrySend(s.ConnectionId, c => metrics.Pushed(c.BookChanged(changes), queuedAt));
                 }
                 break;
 

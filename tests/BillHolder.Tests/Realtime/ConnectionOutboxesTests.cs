@@ -18,6 +18,7 @@ public sealed class ConnectionOutboxesTests
     {
         var clients = new FakeClients();
         var outboxes = new ConnectionOutboxes(new FakeHubContext(clients), Options.Create(new RealtimeOptions { OutboxCapacity = 3 }),
+            BillHolder.Tests.Infrastructure.TestMetrics.Unobserved(),
             NullLogger<ConnectionOutboxes>.Instance);
         var slow = new FakeConnection("slow");
         var fast = new FakeConnection("fast");
