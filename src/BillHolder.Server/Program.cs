@@ -6,6 +6,8 @@ using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Http;
 using BillHolder.Server.Infrastructure.Logging;
 using BillHolder.Server.Infrastructure.Redis;
+using BillHolder.Server.Infrastructure.Metrics;
+using BillHolder.Server.Infrastructure.OpenApi;
 using BillHolder.Server.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +23,8 @@ builder.AddRedis();
 builder.AddAccounts();
 builder.AddBooks();
 builder.AddRealtime();
+builder.AddApiDocs();
+builder.AddMetrics();
 
 var app = builder.Build();
 
@@ -41,6 +45,8 @@ app.MapHealth();
 app.MapAccounts();
 app.MapBooks();
 app.MapRealtime();
+app.MapApiDocs();
+app.MapMetrics();
 
 app.Run();
 

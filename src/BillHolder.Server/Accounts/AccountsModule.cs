@@ -1,7 +1,9 @@
+using BillHolder.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using static BillHolder.Server.Infrastructure.Errors.ErrorCodes;
 
 namespace BillHolder.Server.Accounts;
 
@@ -13,15 +15,15 @@ internal static class AccountsModule
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").AllowAnonymous();
-        auth.MapPost("/register", AuthApi.Register);
-        auth.MapPost("/login", AuthApi.Login);
-        auth.MapPost("/refresh", AuthApi.Refresh);
+        auth.MapPost("/register", AuthApi.Register).Problems(422, ValidationFailed).Problems(409, UsernameTaken).Problems(429, RateLimited);
+        auth.MapPost("/login", AuthApi.Login).Problems(401, InvalidCredentials).Problems(429, RateLimited);
+        auth.MapPost("/refresh", AuthApi.Refresh).Problems(401, InvalidRefreshToken);
         auth.MapPost("/logout", AuthApi.Logout);
 
         var me = app.MapGroup("/api/me").RequireAuthorization();
         me.MapGet("/", AuthApi.Me);
-        me.MapPut("/password", AuthApi.ChangePassword);
-        me.MapDelete("/", AuthApi.DeleteMe);
+        me.MapPut("/password", AuthApi.ChangePassword).Problems(403, InvalidCredentials).Problems(422, ValidationFailed).Problems(429, RateLimited);
+        me.MapDelete("/", AuthApi.DeleteMe).Problems(403, InvalidCredentials).Problems(409, LastOwner).Problems(429, RateLimited);
         return app;
     }
 

@@ -7,6 +7,7 @@ using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
+using BillHolder.Server.Infrastructure.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -23,6 +24,7 @@ internal sealed class BookService(
     IBookEvents events,
     IOptions<SyncOptions> options,
     TimeProvider time,
+    BillHolderMetrics metrics,
     ILogger<BookService> logger)
 {
     // A sync needs the editor role; origin names the hub connection that sent it (null for REST).
@@ -199,6 +201,7 @@ internal sealed class BookService(
     private async Task<StoredBook> LoadAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
         HeadRow head, StoredBook? cached, CancellationToken cancellationToken)
     {
+        metrics.CacheLookup(cached is not null, cached?.State.Version == head.Version);
         var book = await BookLoader.LoadAsync(connection, transaction, head, cached, cancellationToken);
         if (!ReferenceEquals(book, cached))
         {

@@ -7,6 +7,7 @@ using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
+using BillHolder.Server.Infrastructure.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -26,6 +27,7 @@ internal sealed class BookWriter(
     IBookEvents events,
     IOptions<SyncOptions> options,
     TimeProvider time,
+    BillHolderMetrics metrics,
     ILogger<BookWriter> logger)
 {
     private readonly Dictionary<long, Queue<Pending>> _queues = new();
@@ -52,6 +54,7 @@ internal sealed class BookWriter(
         }
         // A queue exists exactly while one drainer serves it.
         if (drain) _ = Task.Run(() => DrainAsync(bookId));
+        _ = metrics.ObserveSync(pending.Done.Task, request.Changes.Count);
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
@@ -139,7 +142,9 @@ internal sealed class BookWriter(
             return;
         }
 
-        var loaded = await BookLoader.LoadAsync(connection, transaction, start.Head, cache.Get(bookId), none);
+        var cached = cache.Get(bookId);
+        metrics.CacheLookup(cached is not null, cached?.State.Version == start.Head.Version);
+        var loaded = await BookLoader.LoadAsync(connection, transaction, start.Head, cached, none);
         var book = loaded;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var writes = new SqlBatch(connection, transaction);
@@ -221,6 +226,7 @@ internal sealed class BookWriter(
             replies.Add((answer.Sync, answer.Error is { } error ? error : await WithChangesAsync(connection, transaction, bookId, answer)));
         }
         await transaction.CommitAsync(none);
+        metrics.BatchCommitted(batch.Count);
 
         cache.Offer(bookId, book);
         for (var seen = Volatile.Read(ref _largestBatch); batch.Count > seen; seen = Volatile.Read(ref _largestBatch))

@@ -6,7 +6,9 @@ using BillHolder.Server.Books.Parsing;
 using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Http;
+using BillHolder.Server.Infrastructure.OpenApi;
 using BillHolder.Server.Infrastructure.Redis;
+using static BillHolder.Server.Infrastructure.Errors.ErrorCodes;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -17,36 +19,43 @@ internal static class BooksModule
 {
     public const string WriteRateLimit = "book-writes";
     public const string InviteAcceptRateLimit = "invite-accepts";
+    private const string Json = "application/json";
 
     public static IEndpointRouteBuilder MapBooks(this IEndpointRouteBuilder app)
     {
         var maxBody = app.ServiceProvider.GetRequiredService<IOptions<SyncOptions>>().Value.MaxSyncBodyBytes;
         var books = app.MapGroup("/api/books").RequireAuthorization();
         // Creating and renaming books write like syncs do, so they share the per-user sync rate limit.
-        books.MapPost("/", BooksApi.Create).WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit);
+        books.MapPost("/", BooksApi.Create).WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit)
+            .Accepts<BodySchemas.NewBookBody>(Json).Problems(422, ValidationFailed).Problems(409, UnknownWallet);
         books.MapGet("/", BooksApi.List);
 
         var book = books.MapGroup("/{bookId:long}");
         book.MapGet("/", BooksApi.Get).RequireBookRole(BookRole.Viewer);
-        book.MapPatch("/", BooksApi.Update).RequireBookRole(BookRole.Editor, checkedByService: true).RequireRateLimiting(WriteRateLimit);
+        book.MapPatch("/", BooksApi.Update).RequireBookRole(BookRole.Editor, checkedByService: true).RequireRateLimiting(WriteRateLimit)
+            .Accepts<BodySchemas.BookMetaBody>(Json).Problems(422, ValidationFailed);
         book.MapDelete("/", BooksApi.Delete).RequireBookRole(BookRole.Owner, checkedByService: true);
 
         book.MapGet("/members", MembersApi.List).RequireBookRole(BookRole.Viewer);
-        book.MapPut("/members/{username}", MembersApi.Put).RequireBookRole(BookRole.Owner);
+        book.MapPut("/members/{username}", MembersApi.Put).RequireBookRole(BookRole.Owner)
+            .Problems(422, ValidationFailed).Problems(404, UserNotFound).Problems(409, LastOwner);
         // Owners remove anyone; any member may remove themselves (leave the book): the handler tells which.
-        book.MapDelete("/members/{username}", MembersApi.Remove).RequireBookRole(BookRole.Viewer);
+        book.MapDelete("/members/{username}", MembersApi.Remove).RequireBookRole(BookRole.Viewer)
+            .Problems(403, Forbidden).Problems(404, UserNotFound, MemberNotFound).Problems(409, LastOwner);
 
-        book.MapPost("/invites", InvitesApi.Create).RequireBookRole(BookRole.Owner);
+        book.MapPost("/invites", InvitesApi.Create).RequireBookRole(BookRole.Owner).Problems(422, ValidationFailed);
         book.MapGet("/invites", InvitesApi.List).RequireBookRole(BookRole.Owner);
-        book.MapDelete("/invites/{inviteId:long}", InvitesApi.Delete).RequireBookRole(BookRole.Owner);
+        book.MapDelete("/invites/{inviteId:long}", InvitesApi.Delete).RequireBookRole(BookRole.Owner).Problems(404, InviteNotFound);
         // The code travels in the body: paths are logged.
-        app.MapPost("/api/invites/accept", InvitesApi.Accept).RequireAuthorization().RequireRateLimiting(InviteAcceptRateLimit);
+        app.MapPost("/api/invites/accept", InvitesApi.Accept).RequireAuthorization().RequireRateLimiting(InviteAcceptRateLimit)
+            .Problems(404, InviteNotFound);
 
         book.MapPost("/sync", SyncApi.Sync).RequireBookRole(BookRole.Editor, checkedByService: true)
-            .WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit);
-        book.MapGet("/changes", SyncApi.Changes).RequireBookRole(BookRole.Viewer, checkedByService: true);
-        book.MapGet("/snapshot", SyncApi.Snapshot).RequireBookRole(BookRole.Viewer, checkedByService: true);
-        book.MapGet("/history", SyncApi.History).RequireBookRole(BookRole.Viewer);
+            .WithBodySizeLimit(maxBody).RequireRateLimiting(WriteRateLimit)
+            .Accepts<BodySchemas.SyncBody>(Json).Problems(422, ValidationFailed).Problems(409, UnknownWallet, WalletInUse, SyncIdReused);
+        book.MapGet("/changes", SyncApi.Changes).RequireBookRole(BookRole.Viewer, checkedByService: true).Problems(422, ValidationFailed);
+        book.MapGet("/snapshot", SyncApi.Snapshot).RequireBookRole(BookRole.Viewer, checkedByService: true).Problems(422, ValidationFailed);
+        book.MapGet("/history", SyncApi.History).RequireBookRole(BookRole.Viewer).Problems(422, ValidationFailed);
         book.MapGet("/consistency", SyncApi.Consistency).RequireBookRole(BookRole.Viewer);
         book.MapGet("/reports", SyncApi.Reports).RequireBookRole(BookRole.Viewer, checkedByService: true)
             .WithName("GetBookReport").Produces<BookReport>(StatusCodes.Status200OK, "application/json")
@@ -153,7 +162,8 @@ internal static class BooksModule
     // transaction (in the same round trip as the book row lock) record the requirement without checking it twice.
     private static RouteHandlerBuilder RequireBookRole(this RouteHandlerBuilder route, BookRole role, bool checkedByService = false)
     {
-        route.WithMetadata(new BookRoleRequirement(role, checkedByService));
+        route.WithMetadata(new BookRoleRequirement(role, checkedByService)).Problems(404, BookNotFound);
+        if (role > BookRole.Viewer) route.Problems(403, Forbidden);
         if (checkedByService) return route;
         return route.AddEndpointFilter(async (context, next) =>
         {

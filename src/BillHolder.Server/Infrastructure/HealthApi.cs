@@ -3,6 +3,7 @@ using BillHolder.Server.Infrastructure.Errors;
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.OpenApi;
 
 namespace BillHolder.Server.Infrastructure;
 
@@ -18,6 +19,55 @@ internal static class HealthApi
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteReady })
             .AllowAnonymous();
         return app;
+    }
+
+    // Health checks are not route handlers, so the OpenAPI document learns of them here.
+    public static void Describe(OpenApiDocument document)
+    {
+        document.Paths ??= new OpenApiPaths();
+        document.Paths["/health/live"] = Path(document, "live", "Answers while the process runs.", withOutage: false);
+        document.Paths["/health/ready"] = Path(document, "ready", "Answers 200 once the schema is applied and the database answers within a second.", withOutage: true);
+    }
+
+    private static OpenApiPathItem Path(OpenApiDocument document, string status, string summary, bool withOutage)
+    {
+        var responses = new OpenApiResponses
+        {
+            ["200"] = new OpenApiResponse
+            {
+                Description = $"{{\"status\": \"{status}\"}}",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { "status" },
+                            Properties = new Dictionary<string, IOpenApiSchema> { ["status"] = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        },
+                    },
+                },
+            },
+        };
+        if (withOutage)
+        {
+            responses["503"] = new OpenApiResponse
+            {
+                Description = $"Problem: `{ErrorCodes.DatabaseUnavailable}`",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(OpenApi.ApiDocs.ProblemSchema, document) },
+                },
+            };
+        }
+        return new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Get] = new() { Summary = summary, Tags = new HashSet<OpenApiTagReference> { new("Health") }, Responses = responses },
+            },
+        };
     }
 
     private static Task WriteLive(HttpContext http, HealthReport report) =>

@@ -1,6 +1,7 @@
 using BillHolder.Server.Books;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Books.Storage;
+using BillHolder.Server.Infrastructure.Metrics;
 
 namespace BillHolder.Server.Realtime;
 
@@ -28,13 +29,14 @@ internal sealed class BookFanout : IBookEvents
     private readonly BookStore _books;
     private readonly ClusterNotices _notices;
     private readonly ClusterPresence _presence;
+    private readonly BillHolderMetrics _metrics;
     private readonly ILogger<BookFanout> _logger;
 
     public BookFanout(BookSubscriptions subscriptions, ConnectionOutboxes outboxes, MemberStore members, ChangeLogStore log, BookStore books,
-        ClusterNotices notices, ClusterPresence presence, ILogger<BookFanout> logger)
+        ClusterNotices notices, ClusterPresence presence, BillHolderMetrics metrics, ILogger<BookFanout> logger)
     {
-        (_subscriptions, _outboxes, _members, _log, _books, _notices, _presence, _logger) =
-            (subscriptions, outboxes, members, log, books, notices, presence, logger);
+        (_subscriptions, _outboxes, _members, _log, _books, _notices, _presence, _metrics, _logger) =
+            (subscriptions, outboxes, members, log, books, notices, presence, metrics, logger);
         // Entries of a dead instance expired: the others hear it, this instance re-reads.
         presence.SweptPresence = bookId =>
         {
@@ -45,8 +47,12 @@ internal sealed class BookFanout : IBookEvents
 
     private abstract record Push;
 
-    // A sync through this instance, with its changes in hand. Origin is the hub connection that sent it.
-    private sealed record ChangesPush(ChangeSet Changes, string? OriginConnectionId) : Push;
+    // A sync through this instance, with its changes in hand. Origin is the hub connection that sent it; QueuedAt
+    // starts the push latency metric.
+    private sealed record ChangesPush(ChangeSet Changes, string? OriginConnectionId) : Push
+    {
+        public long QueuedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     // The book is at least at this version (a notice or the poll): push what is missing from the log.
     private sealed record CatchUpPush(long Version) : Push;
@@ -169,11 +175,11 @@ internal sealed class BookFanout : IBookEvents
         using var gate = await _subscriptions.EnterAsync(bookId, CancellationToken.None);
         switch (push)
         {
-            case ChangesPush { Changes: var changes, OriginConnectionId: var origin }:
+            case ChangesPush { Changes: var changes, OriginConnectionId: var origin , QueuedAt: var queuedAt }:
                 try
                 {
                     if (CloseRemoved(bookId, memberIds)) return;
-                    await PushChangesAsync(bookId, changes.ToVersion, changes, origin);
+                    await PushChangesAsync(bookId, changes.ToVersion, changes, origin, queuedAt);
                 }
                 finally
                 {
@@ -183,7 +189,7 @@ internal sealed class BookFanout : IBookEvents
 
             case CatchUpPush { Version: var version }:
                 if (CloseRemoved(bookId, memberIds)) return;
-                await PushChangesAsync(bookId, version, null, null);
+                await PushChangesAsync(bookId, version, null, null, null);
                 break;
 
             case PresencePush { Local: var local }:
@@ -208,14 +214,14 @@ internal sealed class BookFanout : IBookEvents
 
     // With the gate held: every version after the last pushed one up to `target`, in order, once. `inHand` (a sync
     // through this instance) is pushed as it is when it follows on; versions before it come from the log.
-    private async Task PushChangesAsync(long bookId, long target, ChangeSet? inHand, string? origin)
+    private async Task PushChangesAsync(long bookId, long target, ChangeSet? inHand, string? origin, long? queuedAt)
     {
         while (_subscriptions.PushedVersion(bookId) is { } pushed && pushed < target)
         {
             if (inHand is not null && inHand.FromVersion < pushed) inHand = null;
             if (inHand is not null && inHand.FromVersion == pushed)
             {
-                Send(bookId, inHand, origin);
+                Send(bookId, inHand, origin, queuedAt);
                 return;
             }
             var upto = inHand?.FromVersion ?? target;
@@ -229,16 +235,19 @@ internal sealed class BookFanout : IBookEvents
                 foreach (var s in _subscriptions.Snapshot(bookId)) _outboxes.Abort(s.ConnectionId);
                 return;
             }
-            foreach (var changes in read.Where(c => c.ToVersion <= upto)) Send(bookId, changes, null);
+            foreach (var changes in read.Where(c => c.ToVersion <= upto)) Send(bookId, changes, null, null);
         }
     }
 
-    private void Send(long bookId, ChangeSet changes, string? origin)
+    // Push latency is measured for the syncs this instance took (from their queueing); versions read from the log
+    // came from elsewhere, where the clock started.
+    private void Send(long bookId, ChangeSet changes, string? origin, long? queuedAt)
     {
         origin ??= _origins.GetValueOrDefault((bookId, changes.ToVersion));
         foreach (var s in _subscriptions.Snapshot(bookId))
         {
-            if (s.ConnectionId != origin && s.OpenedAtVersion < changes.ToVersion) _outboxes.TrySend(s.ConnectionId, c => c.BookChanged(changes));
+            if (s.ConnectionId == origin || s.OpenedAtVersion >= changes.ToVersion) continue;
+            _outboxes.TrySend(s.ConnectionId, queuedAt is { } at ? c => _metrics.Pushed(c.BookChanged(changes), at) : c => c.BookChanged(changes));
         }
         _subscriptions.Pushed(bookId, changes.ToVersion);
     }

@@ -1,11 +1,12 @@
 using BillHolder.Server.Infrastructure;
+using BillHolder.Server.Infrastructure.Metrics;
 
 namespace BillHolder.Server.Realtime;
 
 // Which connection has which book open, and from which version on it may receive pushes.
 // Each book has a gate (a keyed lock): pushes, opens and closes of one book happen one at a time under it,
 // so a push and an OpenBook answer never interleave. A book's entry disappears with its last subscriber.
-internal sealed class BookSubscriptions
+internal sealed class BookSubscriptions(BillHolderMetrics metrics)
 {
     private readonly KeyedLock<long> _gates = new();
     private readonly Dictionary<long, Dictionary<string, Subscriber>> _books = new();
@@ -58,6 +59,7 @@ internal sealed class BookSubscriptions
             {
                 _books[bookId] = subscribers = new();
                 _pushed[bookId] = subscriber.OpenedAtVersion;
+                metrics.BookOpened();
             }
             joined = subscribers.Values.All(s => s.UserId != subscriber.UserId);
             subscribers[subscriber.ConnectionId] = subscriber;
@@ -77,10 +79,10 @@ internal sealed class BookSubscriptions
                 _byConnection.Remove(connectionId);
             }
             if (!_books.TryGetValue(bookId, out var subscribers) || !subscribers.Remove(connectionId, out var removed)) return false;
-            if (subscribers.Count == 0)
+            if (subscribers.Count == 0 && _books.Remove(bookId))
             {
-                _books.Remove(bookId);
                 _pushed.Remove(bookId);
+                metrics.BookClosed();
             }
             return subscribers.Values.All(s => s.UserId != removed.UserId);
         }

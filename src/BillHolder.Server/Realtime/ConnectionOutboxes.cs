@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using BillHolder.Server.Infrastructure.Metrics;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,8 @@ namespace BillHolder.Server.Realtime;
 // One bounded, ordered queue of pushes per connection, drained by its own task. Whoever pushes never waits for
 // a client: a connection too slow to keep up overflows its queue and is closed, and its app reconnects and
 // catches up with OpenBook(sinceVersion) — the version is the truth, pushes are the fast path.
-internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, IOptions<RealtimeOptions> options, ILogger<ConnectionOutboxes> logger)
+internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, IOptions<RealtimeOptions> options, BillHolderMetrics metrics,
+    ILogger<ConnectionOutboxes> logger)
 {
     private readonly ConcurrentDictionary<string, Outbox> _outboxes = new();
 
@@ -20,12 +22,15 @@ internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, 
             FullMode = BoundedChannelFullMode.Wait,
         }));
         if (!_outboxes.TryAdd(connection.ConnectionId, outbox)) throw new InvalidOperationException($"Connection {connection.ConnectionId} opened twice.");
+        metrics.HubConnectionOpened();
         _ = Task.Run(() => PumpAsync(outbox));
     }
 
     public void Close(string connectionId)
     {
-        if (_outboxes.TryRemove(connectionId, out var outbox)) outbox.Queue.Writer.TryComplete();
+        if (!_outboxes.TryRemove(connectionId, out var outbox)) return;
+        outbox.Queue.Writer.TryComplete();
+        metrics.HubConnectionClosed();
     }
 
     // False when the connection is gone or could not keep up (it is then being closed).
@@ -37,6 +42,7 @@ internal sealed class ConnectionOutboxes(IHubContext<BookHub, IBookClient> hub, 
         if (!_outboxes.TryGetValue(connectionId, out var current) || !ReferenceEquals(current, outbox)) return false;
         logger.LogWarning("Closing connection {ConnectionId} of {Username}: {Capacity} pushes waiting, it does not keep up",
             connectionId, outbox.Connection.User?.FindFirst(Accounts.CurrentUser.NameClaim)?.Value, options.Value.OutboxCapacity);
+        metrics.OutboxOverflowClosed();
         Close(connectionId);
         outbox.Connection.Abort();
         return false;

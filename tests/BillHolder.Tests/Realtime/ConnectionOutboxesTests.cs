@@ -17,7 +17,9 @@ public sealed class ConnectionOutboxesTests
     public async Task ASlowConnection_OverflowsItsOutboxAndIsClosed_WhileOthersKeepReceiving()
     {
         var clients = new FakeClients();
+        var metrics = new BillHolder.Tests.Infrastructure.TestMetrics();
         var outboxes = new ConnectionOutboxes(new FakeHubContext(clients), Options.Create(new RealtimeOptions { OutboxCapacity = 3 }),
+            metrics.Metrics,
             NullLogger<ConnectionOutboxes>.Instance);
         var slow = new FakeConnection("slow");
         var fast = new FakeConnection("fast");
@@ -33,6 +35,8 @@ public sealed class ConnectionOutboxesTests
         // One push is stuck in the client, three wait in the outbox; the next one overflows it.
         Assert.InRange(accepted, 3, 4);
         Assert.True(slow.Aborted);
+        Assert.Equal(1, metrics.Observe("billholder.outbox.overflow_closes"));
+        Assert.Equal(1, metrics.Observe("billholder.hub.connections"));
         Assert.False(outboxes.TrySend("slow", c => c.BookClosed(1, "late")));
 
         // Meanwhile the healthy connection receives everything, in rounds its outbox can hold.

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Infrastructure.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books.Storage;
@@ -59,7 +60,7 @@ internal sealed record LoggedVersion(long Version, long Bytes);
 // Sync__CachedRecords (0 turns it off). The book just used always stays, even one bigger than the bound: evicting
 // the book being written would make each of its syncs reload it whole. Whoever uses an entry compares its version
 // with the head row it read: older entries are brought forward by replaying the log, never reloaded whole.
-internal sealed class BookStateCache(IOptions<SyncOptions> options, TimeProvider time)
+internal sealed class BookStateCache(IOptions<SyncOptions> options, TimeProvider time, BillHolderMetrics metrics)
 {
     private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(30);
 
@@ -108,6 +109,7 @@ internal sealed class BookStateCache(IOptions<SyncOptions> options, TimeProvider
                 Touch(node, entry);
             }
             Evict(keep: bookId);
+            metrics.CachedRecords(_records);
         }
     }
 
@@ -118,6 +120,7 @@ internal sealed class BookStateCache(IOptions<SyncOptions> options, TimeProvider
             if (!_entries.Remove(bookId, out var node)) return;
             _byUse.Remove(node);
             _records -= node.Value.Records;
+            metrics.CachedRecords(_records);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using BillHolder.Server.Infrastructure.Database;
+using BillHolder.Server.Infrastructure.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books.Storage;
@@ -11,7 +12,7 @@ namespace BillHolder.Server.Books.Storage;
 // anything a sync waits for: syncs lock the head row, a checkpoint only the book row.
 internal sealed class Checkpointer(
     BookStore books, BookStateCache cache, DatabaseState database, IOptions<SyncOptions> options, TimeProvider time,
-    ILogger<Checkpointer> logger) : BackgroundService
+    BillHolderMetrics metrics, ILogger<Checkpointer> logger) : BackgroundService
 {
     private readonly Channel<long> _due = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, (DateTimeOffset LastWrite, bool Queued)> _books = new();
@@ -77,6 +78,7 @@ internal sealed class Checkpointer(
             var written = await books.WriteCheckpointAsync(bookId, book.State, book.LastEditedBy, book.LastEditedAt, cancellationToken);
             var known = written is null ? await books.CheckpointVersionAsync(bookId, cancellationToken) ?? version : version;
             if (written is not null) Interlocked.Increment(ref _written);
+            metrics.Checkpoint(written is null ? "superseded" : "written", written);
             // Another process may have written a newer one: either way the log up to `known` is covered.
             cache.Update(bookId, current => current?.CheckpointedAt(known));
             lock (_books)
@@ -91,6 +93,7 @@ internal sealed class Checkpointer(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The book stays noted: the idle sweep tries again.
+            metrics.Checkpoint("failed");
             logger.LogWarning(ex, "Checkpoint of book {BookId} at version {Version} failed", bookId, version);
         }
     }

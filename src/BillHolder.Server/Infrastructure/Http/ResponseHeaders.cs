@@ -30,6 +30,8 @@ internal static class ResponseHeaders
                 headers.XContentTypeOptions = "nosniff";
                 // API answers hold books and tokens: no proxy or browser cache may keep them.
                 if (http.Request.Path.StartsWithSegments("/api")) headers.CacheControl = "no-store";
+                // The API reference at /docs has a policy of its own (OpenApi/ApiDocs), whatever the pages around it use.
+                if (OpenApi.ApiDocs.ContentSecurityPolicy(http) is { } docsPolicy) headers.ContentSecurityPolicy = docsPolicy;
                 return Task.CompletedTask;
             });
             return next(http);

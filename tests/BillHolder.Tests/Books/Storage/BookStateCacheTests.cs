@@ -8,7 +8,8 @@ namespace BillHolder.Tests.Books.Storage;
 
 public sealed class BookStateCacheTests
 {
-    private static BookStateCache Cache(int records) => new(Options.Create(new SyncOptions { CachedRecords = records }), TimeProvider.System);
+    private static BookStateCache Cache(int records) => new(Options.Create(new SyncOptions { CachedRecords = records }), TimeProvider.System,
+        BillHolder.Tests.Infrastructure.TestMetrics.Unobserved());
 
     private static StoredBook Book(long version, long checkpoint, params long[] logged) => new(
         BookState.Empty("B", null) with { Version = version }, "u", 1, new ByCollection<long>(2, 2, 2, 2), checkpoint,
