@@ -59,7 +59,8 @@ internal static class BooksModule
         book.MapGet("/consistency", SyncApi.Consistency).RequireBookRole(BookRole.Viewer);
         book.MapGet("/reports", SyncApi.Reports).RequireBookRole(BookRole.Viewer, checkedByService: true)
             .WithName("GetBookReport").Produces<BookReport>(StatusCodes.Status200OK, "application/json")
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound)
+            .Problems(422, ValidationFailed);
 
         MapExports(books, book, app.ServiceProvider.GetRequiredService<IOptions<ImportOptions>>().Value);
         return app;
@@ -71,14 +72,16 @@ internal static class BooksModule
         book.MapGet("/export", ExportApi.Export).RequireBookRole(BookRole.Viewer, checkedByService: true)
             .WithName("ExportBook")
             .Produces<BookExport>(StatusCodes.Status200OK, "application/json", "text/csv")
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound)
+            .Problems(422, ValidationFailed);
         books.MapPost("/import", ExportApi.Import).WithBodySizeLimit(limits.MaxBodyBytes).RequireRateLimiting(WriteRateLimit)
             .WithName("ImportBook")
             .Accepts<BookExport>("application/json")
             .Produces<ImportedBookResult>(StatusCodes.Status201Created, "application/json")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .Problems(422, ValidationFailed).Problems(400, MalformedRequest);
         book.MapPost("/import", ExportApi.ImportCsv).RequireBookRole(BookRole.Editor).WithBodySizeLimit(limits.MaxCsvBodyBytes)
             .RequireRateLimiting(WriteRateLimit)
             .WithName("ImportBookCsv")
@@ -87,7 +90,8 @@ internal static class BooksModule
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .Problems(422, ValidationFailed).Problems(409, UnknownWallet, SyncIdReused).Problems(400, MalformedRequest);
     }
 
     public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder)
