@@ -1,5 +1,6 @@
 using BillHolder.Server.Accounts;
 using BillHolder.Server.Books;
+using BillHolder.Server.Console;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
@@ -17,6 +18,7 @@ builder.AddDatabase();
 builder.AddAccounts();
 builder.AddBooks();
 builder.AddRealtime();
+builder.AddConsole();
 
 var app = builder.Build();
 
@@ -35,6 +37,7 @@ app.MapHealth();
 app.MapAccounts();
 app.MapBooks();
 app.MapRealtime();
+app.MapConsole();
 
 app.Run();
 
