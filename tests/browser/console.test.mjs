@@ -218,3 +218,35 @@ test('integers past 2^53 in JSON answers are kept exact in the browser (BigInt),
   check();
   await close();
 });
+
+test('a conflict the server reports is shown to the writer whose value was overwritten', async () => {
+  const alice = await newUser('alice');
+  const bob = await newUser('bob');
+  const book = await bookWithCash(alice, 'Groceries', { bills: [{ id: -1, status: 3, walletId: -1, amount: 1250, date: Date.UTC(2026, 10, 5), category: 'groceries' }] });
+  await api('PUT', `/api/books/${book.id}/members/${bob.username}`, alice.token, { role: 'editor' });
+  const stored = await api('GET', `/api/books/${book.id}`, alice.token);
+  const bill = stored.bills[0];
+  const { page, check, close } = await newPage(browser);
+  try {
+    await signIn(page, alice);
+    await page.getByRole('button', { name: 'Open Groceries' }).click();
+    const aliceBill = page.getByRole('form', { name: 'Bill' });
+    await page.locator('section.bills').getByRole('button', { name: `Edit bill ${bill.id}` }).click();
+    await aliceBill.getByLabel('Amount').fill('13.00');
+    await aliceBill.getByRole('button', { name: 'Save bill' }).click();
+    await row(page.locator('section.bills'), '13.00').waitFor();
+    // Bob, offline on the copy from before Alice's edit, changes the amount too: his later value wins, and says so.
+    const fields = { walletId: bill.walletId, date: bill.date, category: bill.category };
+    await api('POST', `/api/books/${book.id}/sync`, bob.token, { syncId: `bob-${Date.now()}`, bills: [{ id: bill.id, status: 1, version: bill.version, ...fields, amount: 1400 }] });
+    await row(page.locator('section.bills'), '14.00', bob.username).waitFor();
+    const conflicts = page.getByRole('region', { name: 'Conflicts' });
+    await conflicts.getByText(`${bob.username} set amount of bill ${bill.id} to 14.00`).waitFor();
+    assert.match(await conflicts.innerText(), /overwriting 13\.00; both started from 12\.50\./);
+    await screenshot(page, '7-conflict');
+    await conflicts.getByRole('button', { name: 'Dismiss conflicts' }).click();
+    assert.equal(await conflicts.count() === 0 || await conflicts.isHidden(), true);
+    check();
+  } finally {
+    await close();
+  }
+});

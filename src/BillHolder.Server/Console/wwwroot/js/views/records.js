@@ -183,6 +183,11 @@ export class RecordSection {
     if (this.form) {
       const options = book.wallets().map((w) => [w.id, w.name]);
       for (const definition of kind.fields) if (definition.type === 'wallet') setOptions(this.controls[definition.key], options);
+      // A new transfer starts from the first wallet to the second, not from a wallet to itself.
+      const to = this.controls.toWalletId;
+      if (to && !this.editing && to.value === this.controls.fromWalletId.value && options.length > 1) {
+        to.value = String(options.find(([id]) => String(id) !== this.controls.fromWalletId.value)[0]);
+      }
       // Someone else deleted the record being edited: say so instead of saving into a void.
       if (this.editing && !book.records[collection].has(this.editing.id)) {
         this.stopEditing();
