@@ -1,6 +1,7 @@
 using System.Data;
 using BillHolder.Server.Accounts;
 using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Exports;
 using BillHolder.Server.Books.Parsing;
 using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
@@ -54,6 +55,57 @@ internal sealed class BookService(
         var header = new BookHeader(bookId, user.Username, now, user.Username, now);
         return new CreatedBook(BookSnapshot.From(header, applied.Book), applied.IdMap);
     }
+
+    // A JSON export becomes a new book owned by the caller, written as a checkpoint: its collections in the book row at
+    // version 1 (= checkpointVersion), its head, and one small log row without records (the checkpoint holds them)
+    // that the history shows as the import. The file's records go through the sync engine as new records (new ids,
+    // remapped wallet references, balances, overflow checks), then get back the attribution the file recorded.
+    public async Task<Result<ImportedBookResult>> ImportAsync(CurrentUser user, ImportedBook import, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var empty = BookState.Empty("", null);
+        var request = new SyncRequest("import", null, new BookMetaInput(import.Name, import.Remark, RemarkSet: true), import.Changes);
+        var outcome = SyncEngine.Apply(empty, request, user.Username, now);
+        // A refusal of the engine (a reference to a wallet the file does not hold, an overflowing balance) is one more
+        // validation error of the file, at the engine's path.
+        if (outcome is SyncOutcome.Rejected rejected)
+        {
+            return ApiError.Validation(rejected.Errors ?? new Dictionary<string, string[]> { [""] = [rejected.Detail] });
+        }
+        var applied = (SyncOutcome.Applied)outcome;
+        var state = BookImport.WithAttribution(applied.Book, applied.IdMap, import, user.Username);
+        var sizes = BookJson.WriteCollections(state).Sizes;
+        if (BookWriter.TooLarge(options.Value, null, state, sizes) is { } tooLarge) return tooLarge;
+
+        await using var connection = await connections.OpenForLongWorkAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        var bookId = await BookStore.InsertAsync(connection, transaction, state, user.Username, now, cancellationToken);
+        await MemberStore.AddAsync(connection, transaction, bookId, user.Id, BookRole.Owner, now, cancellationToken);
+        var change = new ChangeSet(bookId, 0, state.Version, false, new BookMeta(state.Name, state.Remark), [], [], [], [], ChangeSet.NoneDeleted);
+        var preImages = new PreImages(new BookMeta(empty.Name, empty.Remark), [], [], [], []);
+        await ChangeLogStore.AppendAsync(connection, transaction, ChangeLogStore.Row(change, preImages, BookImport.SyncId, user.Id, user.Username,
+            applied.Changes.Summary, now), cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
+
+        cache.Offer(bookId, new StoredBook(state, user.Username, now, sizes, state.Version, []));
+        logger.LogInformation("Imported book {BookId} for {Username} with {Records} record(s)", bookId, user.Username, state.RecordCount);
+        return new ImportedBookResult(bookId, state.Name, state.Version,
+            new ByCollection<int>(state.Wallets.Count, state.Bills.Count, state.Transfers.Count, state.Incomes.Count));
+    }
+
+    // The book, its header and its members read in one snapshot, for an export; members only.
+    public Task<Result<BookExportSource>> ExportSourceAsync(long bookId, CurrentUser user, CancellationToken cancellationToken) =>
+        ReadAsync(bookId, user, async (connection, transaction, state) =>
+        {
+            var header = await BookStore.ReadHeaderAsync(connection, transaction, bookId, cancellationToken)
+                ?? throw new InvalidOperationException($"Book {bookId} has a head but no book row.");
+            var members = await MemberStore.ListAsync(connection, transaction, bookId, cancellationToken);
+            return new BookExportSource(header, state, members);
+        }, cancellationToken);
+
+    // Totals by month or category and per wallet, from the book at one version; members only.
+    public Task<Result<BookReport>> ReportAsync(long bookId, CurrentUser user, ReportQuery query, CancellationToken cancellationToken) =>
+        ReadAsync(bookId, user, (_, _, state) => Task.FromResult(Reports.Compute(bookId, state, query)), cancellationToken);
 
     // Renames a book or changes its remark: applied as a sync, so the version moves and collaborators are told.
     public async Task<Result<BookSnapshot>> UpdateAsync(long bookId, CurrentUser user, BookMetaInput meta, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using BillHolder.Server.Accounts;
+using BillHolder.Server.Books.Engine;
+using BillHolder.Server.Books.Exports;
 using BillHolder.Server.Books.Parsing;
 using BillHolder.Server.Books.Storage;
 using BillHolder.Server.Infrastructure;
@@ -45,13 +47,47 @@ internal static class BooksModule
         book.MapGet("/snapshot", SyncApi.Snapshot).RequireBookRole(BookRole.Viewer, checkedByService: true);
         book.MapGet("/history", SyncApi.History).RequireBookRole(BookRole.Viewer);
         book.MapGet("/consistency", SyncApi.Consistency).RequireBookRole(BookRole.Viewer);
+        book.MapGet("/reports", SyncApi.Reports).RequireBookRole(BookRole.Viewer, checkedByService: true)
+            .WithName("GetBookReport").Produces<BookReport>(StatusCodes.Status200OK, "application/json")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
+
+        MapExports(books, book, app.ServiceProvider.GetRequiredService<IOptions<ImportOptions>>().Value);
         return app;
+    }
+
+    // Export and import bodies are streams the handlers read and write themselves, so their shapes are declared here.
+    private static void MapExports(RouteGroupBuilder books, RouteGroupBuilder book, ImportOptions limits)
+    {
+        book.MapGet("/export", ExportApi.Export).RequireBookRole(BookRole.Viewer, checkedByService: true)
+            .WithName("ExportBook")
+            .Produces<BookExport>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status404NotFound);
+        books.MapPost("/import", ExportApi.Import).WithBodySizeLimit(limits.MaxBodyBytes).RequireRateLimiting(WriteRateLimit)
+            .WithName("ImportBook")
+            .Accepts<BookExport>("application/json")
+            .Produces<ImportedBookResult>(StatusCodes.Status201Created, "application/json")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        book.MapPost("/import", ExportApi.ImportCsv).RequireBookRole(BookRole.Editor).WithBodySizeLimit(limits.MaxCsvBodyBytes)
+            .RequireRateLimiting(WriteRateLimit)
+            .WithName("ImportBookCsv")
+            .Accepts<string>("text/csv")
+            .Produces<SyncResult>(StatusCodes.Status200OK, "application/json")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     public static IHostApplicationBuilder AddBooks(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SyncOptions>()
             .BindConfiguration(SyncOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ImportOptions>()
+            .BindConfiguration(ImportOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<KeyedLock<long>>();

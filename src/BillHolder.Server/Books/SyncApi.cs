@@ -59,6 +59,30 @@ internal static class SyncApi
         return TypedResults.Ok(await log.HistoryAsync(bookId, before ?? long.MaxValue, limit ?? 50, cancellationToken));
     }
 
+    public static async Task<Results<Ok<BookReport>, ProblemHttpResult>> Reports(
+        long bookId, [FromQuery(Name = "groupBy")] string? groupBy, [FromQuery(Name = "from")] string? fromText,
+        [FromQuery(Name = "to")] string? toText, [FromQuery(Name = "tz")] string? tz, CurrentUser user, BookService books,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        ReportGrouping? grouping = groupBy switch
+        {
+            null or "month" => ReportGrouping.Month,
+            "category" => ReportGrouping.Category,
+            _ => null,
+        };
+        if (grouping is null) errors["groupBy"] = ["must be month or category"];
+        var from = QueryParameters.Integer(fromText, "from", 0, long.MaxValue, errors);
+        var to = QueryParameters.Integer(toText, "to", 0, long.MaxValue, errors);
+        if (from is not null && to is not null && to < from) errors["to"] = ["must not be before from"];
+        var zone = TimeZones.Find(tz ?? "UTC");
+        if (zone is null) errors["tz"] = ["must be an IANA time zone such as Europe/Berlin"];
+        if (errors.Count > 0) return ApiError.Validation(errors).ToProblem();
+
+        var report = await books.ReportAsync(bookId, user, new ReportQuery(grouping!.Value, from, to, zone!), cancellationToken);
+        return report.IsOk ? TypedResults.Ok(report.Value) : report.Error.ToProblem();
+    }
+
     public static async Task<Results<Ok<ConsistencyReport>, ProblemHttpResult>> Consistency(
         long bookId, BookService books, CancellationToken cancellationToken)
     {

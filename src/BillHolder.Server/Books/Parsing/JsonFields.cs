@@ -9,6 +9,8 @@ internal sealed class ValidationErrors
 
     public bool Any => errors.Count > 0;
 
+    public int Count => errors.Count;
+
     public void Add(string path, string message)
     {
         if (!errors.TryGetValue(path, out var messages))

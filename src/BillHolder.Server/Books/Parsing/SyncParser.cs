@@ -162,7 +162,7 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
     }
 
     // Only records that are new or modified carry fields worth validating; the others are id and status.
-    private static WalletInput ReadWallet(JsonFields f, long id, RecordStatus status) => new(id, status,
+    internal static WalletInput ReadWallet(JsonFields f, long id, RecordStatus status) => new(id, status,
         Name(f, "name"),
         f.Text("color", 0, MaxColorLength, Optional),
         // Negative opening balances are allowed: an overdrawn account or a credit card is real. A new wallet
@@ -172,12 +172,12 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
         f.Text("remark", 0, MaxRemarkLength, Optional),
         Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
 
-    private static BillInput ReadBill(JsonFields f, long id, RecordStatus status) => new(id, status,
+    internal static BillInput ReadBill(JsonFields f, long id, RecordStatus status) => new(id, status,
         WalletRef(f, "walletId"), Amount(f), Date(f),
         f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
         Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
 
-    private static TransferInput ReadTransfer(JsonFields f, long id, RecordStatus status)
+    internal static TransferInput ReadTransfer(JsonFields f, long id, RecordStatus status)
     {
         var from = f.Integer("fromWalletId", long.MinValue, long.MaxValue, Required);
         var to = f.Integer("toWalletId", long.MinValue, long.MaxValue, Required);
@@ -190,13 +190,13 @@ internal sealed class SyncParser(IOptions<SyncOptions> options)
             Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
     }
 
-    private static IncomeInput ReadIncome(JsonFields f, long id, RecordStatus status) => new(id, status,
+    internal static IncomeInput ReadIncome(JsonFields f, long id, RecordStatus status) => new(id, status,
         WalletRef(f, "walletId"), Amount(f), Date(f),
         f.Text("category", 0, MaxCategoryLength, Optional), f.Text("remark", 0, MaxRemarkLength, Optional),
         Timestamp(f, "createdAt"), Timestamp(f, "lastEditedAt"), BaseOf(f, status));
 
     // Names (of books and wallets) must show something: 1-16 characters, not all white space.
-    private static string Name(JsonFields f, string name)
+    internal static string Name(JsonFields f, string name)
     {
         var text = f.Text(name, 1, MaxNameLength, Required);
         if (text is not null && string.IsNullOrWhiteSpace(text))

@@ -146,6 +146,35 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
             JsonSerializer.Deserialize<ChangeSummary>(r.Summary, BookJson.Options)!)).ToList();
     }
 
+    private const string SelectHistoryPage = """
+        SELECT version AS Version, sync_id AS SyncId, username AS Username, created_at AS Time, summary AS Summary
+        FROM book_change WHERE book_id = @BookId AND version > @After AND version <= @Upto
+        ORDER BY version LIMIT @Limit
+        """;
+
+    // The whole history up to a version, oldest first, read a page at a time as the caller consumes it (an export
+    // streams it to a client of any speed, so no command stays open meanwhile). The rows up to that version never
+    // change; only retention may take the oldest in between.
+    public async IAsyncEnumerable<HistoryEntry> HistoryUpToAsync(long bookId, long upto,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int pageSize = 1_000;
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var after = 0L;
+        while (true)
+        {
+            var page = (await connection.QueryAsync<HistoryRow>(new CommandDefinition(SelectHistoryPage,
+                new { BookId = bookId, After = after, Upto = upto, Limit = pageSize }, cancellationToken: cancellationToken))).AsList();
+            foreach (var r in page)
+            {
+                yield return new HistoryEntry(r.Version, r.SyncId, r.Username, r.Time,
+                    JsonSerializer.Deserialize<ChangeSummary>(r.Summary, BookJson.Options)!);
+            }
+            if (page.Count < pageSize) yield break;
+            after = page[^1].Version;
+        }
+    }
+
     // Never a row the book's checkpoint still needs: the versions after it are the book. A single-table DELETE
     // (MariaDB and MySQL refuse LIMIT in multi-table ones) with a correlated subquery on the book row.
     private const string DeleteOldChanges = """

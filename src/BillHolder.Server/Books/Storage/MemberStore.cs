@@ -29,6 +29,12 @@ internal sealed class MemberStore(DbConnectionFactory connections, ILogger<Membe
         ORDER BY u.username
         """;
 
+    // Within a larger read (an export's snapshot).
+    public static async Task<IReadOnlyList<MemberDto>> ListAsync(DbConnection connection, DbTransaction transaction, long bookId,
+        CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<MemberDto>(new CommandDefinition(SelectMembers, new { BookId = bookId }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+
     public async Task<IReadOnlyList<MemberDto>> ListAsync(long bookId, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
