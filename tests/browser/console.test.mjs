@@ -2,6 +2,7 @@
 // the server (with Realtime__MaxSnapshotRecords=20, so a small book already needs the paged first load).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { api, baseUrl, launch, newPage, newUser, password, row, screenshot, signIn } from './harness.mjs';
 
 let browser;
@@ -245,6 +246,50 @@ test('a conflict the server reports is shown to the writer whose value was overw
     await screenshot(page, '7-conflict');
     await conflicts.getByRole('button', { name: 'Dismiss conflicts' }).click();
     assert.equal(await conflicts.count() === 0 || await conflicts.isHidden(), true);
+    check();
+  } finally {
+    await close();
+  }
+});
+
+test('the exports download with the access token, and the report groups the book by month', async () => {
+  const owner = await newUser('exporter');
+  await bookWithCash(owner, 'Ledger', {
+    bills: [{ id: -1, status: 3, walletId: -1, amount: 1250, date: Date.UTC(2026, 10, 30), category: 'food' },
+      { id: -2, status: 3, walletId: -1, amount: 300, date: Date.UTC(2026, 11, 1), category: '=cmd' }],
+    incomes: [{ id: -1, status: 3, walletId: -1, amount: 5000, date: Date.UTC(2026, 10, 1) }],
+  });
+  const { page, check, close } = await newPage(browser);
+  try {
+    await signIn(page, owner);
+    await page.getByRole('button', { name: 'Open Ledger' }).click();
+    await page.getByRole('tab', { name: 'Export and reports' }).click();
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON export' }).click()]);
+    assert.match(json.suggestedFilename(), /\.json$/);
+    const exported = JSON.parse(await readFile(await json.path(), 'utf8'));
+    assert.equal(exported.format, 'billholder-book');
+    assert.equal(exported.bills.length, 2);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV export' }).click()]);
+    assert.match(csv.suggestedFilename(), /\.csv$/);
+    assert.match(await readFile(await csv.path(), 'utf8'), /^\uFEFF?collection,id,walletId,/);
+    await page.getByRole('status').filter({ hasText: 'Downloaded the CSV export.' }).waitFor();
+
+    await page.getByRole('form', { name: 'Report' }).getByLabel('Group by').selectOption('month');
+    await page.getByRole('button', { name: 'Show report' }).click();
+    // Days are 00:00 UTC: the bill of 30 November is November's, the one of 1 December December's.
+    await row(page, '2026-11', '12.50', '50.00', '37.50').waitFor();
+    await row(page, '2026-12', '3.00', '0.00', '-3.00').waitFor();
+    await row(page, 'Cash', '15.50', '50.00').waitFor();
+    await screenshot(page, '8-export-and-reports');
+
+    // The JSON export, imported in the book list, is a new book of the owner's with the same records and balance.
+    await page.getByRole('button', { name: 'Back to books' }).click();
+    await page.getByLabel('JSON export file').setInputFiles(await json.path());
+    await page.getByRole('button', { name: 'Import book' }).click();
+    await page.getByRole('heading', { name: 'Ledger' }).waitFor();
+    await row(page.locator('section.wallets'), 'Cash', '134.50').waitFor();
+    await page.locator('section.bills').getByText('=cmd').waitFor();
+    assert.equal((await api('GET', '/api/books', owner.token)).filter((b) => b.name === 'Ledger').length, 2);
     check();
   } finally {
     await close();

@@ -46,9 +46,14 @@ export function setOptions(element, options, value = element.value) {
   if (options.some(([optionValue]) => String(optionValue) === String(value))) element.value = String(value);
 }
 
+// A header of a column of numbers (right-aligned like its cells).
+export const numeric = (text) => ({ text, numeric: true });
+
 export function table(headers, rows, caption) {
   return h('table', null,
     caption ? h('caption', null, caption) : null,
-    h('thead', null, h('tr', null, headers.map((header) => h('th', { scope: 'col' }, header)))),
+    h('thead', null, h('tr', null, headers.map((header) => header?.numeric
+      ? h('th', { scope: 'col', class: 'number' }, header.text)
+      : h('th', { scope: 'col' }, header)))),
     h('tbody', null, rows));
 }

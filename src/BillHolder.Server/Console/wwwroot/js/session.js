@@ -113,12 +113,13 @@ export async function accessToken() {
 }
 
 // One REST call with the bearer token; a 401 refreshes once and tries again. Returns the parsed JSON body,
-// or the Response itself with { raw: true } (downloads).
-export async function api(method, path, body, { raw = false } = {}) {
+// or the Response itself with { raw: true } (downloads). { text } sends a JSON document as it is (an import).
+export async function api(method, path, body, { raw = false, text } = {}) {
+  const payload = text ?? (body === undefined ? undefined : JSON.stringify(body));
   for (let attempt = 0; ; attempt++) {
     const headers = { Authorization: `Bearer ${await accessToken()}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, { method, headers, body: payload });
     if (response.status === 401 && attempt === 0) {
       session.accessToken = null;
       continue;

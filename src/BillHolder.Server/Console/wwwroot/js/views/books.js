@@ -1,4 +1,4 @@
-import { h, field, table } from '../dom.js';
+import { h, field, numeric, table } from '../dom.js';
 import { api } from '../session.js';
 
 // The signed-in user's books with their role; create one, or join one with an invite code.
@@ -11,7 +11,7 @@ export async function renderBooks(container, { onOpen }) {
       const books = await api('GET', '/api/books');
       list.replaceChildren(books.length === 0
         ? h('p', null, 'No books yet: create one below, or join one with an invite code.')
-        : table(['Book', 'Your role', 'Version', ''], books.map((book) => h('tr', null,
+        : table(['Book', 'Your role', numeric('Version'), ''], books.map((book) => h('tr', null,
             h('td', null, book.name),
             h('td', null, h('span', { class: `role role-${book.role}` }, book.role)),
             h('td', { class: 'number' }, String(book.version)),
@@ -53,8 +53,26 @@ export async function renderBooks(container, { onOpen }) {
   field('Invite code', code),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Join book')));
 
+  // A JSON export (from this or another server) becomes a new book of the user's.
+  const file = h('input', { name: 'file', type: 'file', accept: '.json,application/json' });
+  const importForm = h('form', { class: 'card', 'aria-labelledby': 'import-title', novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      const chosen = file.files?.[0];
+      if (!chosen) throw new Error('Choose a JSON export file first.');
+      const imported = await api('POST', '/api/books/import', undefined, { text: await chosen.text() });
+      onOpen(imported.id, 'owner');
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  } },
+  h('h3', { id: 'import-title' }, 'Import a book'),
+  field('JSON export file', file),
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Import book')));
+
   container.replaceChildren(h('section', { class: 'books', 'aria-labelledby': 'books-title' },
-    h('h2', { id: 'books-title' }, 'Books'), error, list, h('div', { class: 'grid2' }, createForm, joinForm)));
+    h('h2', { id: 'books-title' }, 'Books'), error, list, h('div', { class: 'grid2' }, createForm, joinForm, importForm)));
   await load();
 }
 

@@ -1,6 +1,6 @@
 // The book's other tabs: members (owners manage them and invites), history, the consistency check, exports and
 // reports, and the book's own settings. Each loads over REST when shown.
-import { h, field, select, table, replaceChildren } from '../dom.js';
+import { h, field, numeric, select, table, replaceChildren } from '../dom.js';
 import { api } from '../session.js';
 import { formatMinor } from '../money.js';
 import { formatMoment } from '../dates.js';
@@ -118,7 +118,7 @@ export class HistoryPanel {
     this.body = h('tbody');
     this.more = h('button', { type: 'button', class: 'secondary', hidden: true, onclick: () => this.load(this.oldest) }, 'Older entries');
     this.element = h('div', { class: 'panel' }, panel('History', this.error,
-      h('table', null, h('thead', null, h('tr', null, ['Version', 'When', 'Who', 'What', 'Sync id'].map((t) => h('th', { scope: 'col' }, t)))), this.body),
+      h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col', class: 'number' }, 'Version'), ['When', 'Who', 'What', 'Sync id'].map((t) => h('th', { scope: 'col' }, t)))), this.body),
       h('div', { class: 'actions' }, this.more)));
   }
 
@@ -157,7 +157,7 @@ export class ConsistencyPanel {
       const check = await api('GET', `/api/books/${this.book.id}/consistency`);
       replaceChildren(this.result,
         h('p', { class: check.ok ? 'ok' : 'error', role: 'status' }, check.ok ? `Consistent at version ${check.version}.` : `Inconsistent at version ${check.version}!`),
-        table(['Wallet', 'Stored balance', 'Recomputed balance', 'OK'], check.wallets.map((w) => h('tr', null, h('td', null, w.name),
+        table(['Wallet', numeric('Stored balance'), numeric('Recomputed balance'), 'OK'], check.wallets.map((w) => h('tr', null, h('td', null, w.name),
           h('td', { class: 'number' }, formatMinor(w.storedBalance)), h('td', { class: 'number' }, formatMinor(w.recomputedBalance)),
           h('td', null, w.ok ? 'yes' : 'NO')))));
     } catch (failure) {
@@ -207,14 +207,18 @@ export class ExportPanel {
     try { await action(); } catch (failure) { this.error.textContent = failure.message; }
   }
 
+  load() {
+    this.notice.textContent = '';
+  }
+
   async showReport(groupBy) {
     // Days are stored as 00:00 UTC (dates.js), so months are UTC months: what a person entered.
     const report = await api('GET', `/api/books/${this.book.id}/reports?groupBy=${groupBy}&tz=UTC`);
     const money = (v) => h('td', { class: 'number' }, formatMinor(v ?? 0));
     replaceChildren(this.report,
-      table([groupBy === 'month' ? 'Month' : 'Category', 'Bills', 'Incomes', 'Net'], report.groups.map((g) =>
+      table([groupBy === 'month' ? 'Month' : 'Category', ...['Bills', 'Incomes', 'Net'].map(numeric)], report.groups.map((g) =>
         h('tr', null, h('td', null, g.key ?? '(no category)'), money(g.bills), money(g.incomes), money(g.net))), `By ${groupBy}, version ${report.version}`),
-      table(['Wallet', 'Bills', 'Incomes', 'Transfers in', 'Transfers out', 'Net'], report.wallets.map((w) =>
+      table(['Wallet', ...['Bills', 'Incomes', 'Transfers in', 'Transfers out', 'Net'].map(numeric)], report.wallets.map((w) =>
         h('tr', null, h('td', null, w.name), money(w.bills), money(w.incomes), money(w.transfersIn), money(w.transfersOut), money(w.net))), 'By wallet'));
   }
 }

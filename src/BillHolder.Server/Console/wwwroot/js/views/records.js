@@ -1,6 +1,6 @@
 // Wallets, bills, transfers and incomes: one section per kind, written once. Tables are redrawn on every change
 // (pushes included); the forms are built once, so a push never wipes what someone is typing.
-import { h, field, setOptions, table, replaceChildren } from '../dom.js';
+import { h, field, numeric, setOptions, table, replaceChildren } from '../dom.js';
 import { formatMinor, parseDecimal, toWireNumber } from '../money.js';
 import { dayToEpoch, epochToDay, formatDay, todayLocal } from '../dates.js';
 
@@ -198,7 +198,7 @@ export class RecordSection {
     const pages = kind.paged ? Math.max(1, Math.ceil(all.length / PAGE_SIZE)) : 1;
     this.page = Math.min(this.page, pages - 1);
     const shown = kind.paged ? all.slice(this.page * PAGE_SIZE, (this.page + 1) * PAGE_SIZE) : all;
-    const headers = [...kind.columns.map(([title]) => title), ...(book.canEdit ? [h('span', { class: 'visually-hidden' }, 'Actions')] : [])];
+    const headers = [...kind.columns.map(([title]) => cellClass(title) === 'number' ? numeric(title) : title), ...(book.canEdit ? [h('span', { class: 'visually-hidden' }, 'Actions')] : [])];
     const rows = shown.map((record) => h('tr', { 'data-id': record.id },
       kind.columns.map(([title, value]) => h('td', { class: cellClass(title) }, value(record, book))),
       book.canEdit ? h('td', { class: 'actions' },
