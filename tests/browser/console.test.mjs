@@ -295,3 +295,60 @@ test('the exports download with the access token, and the report groups the book
     await close();
   }
 });
+
+test('a sync whose answer is lost is sent again with the same syncId after the hub reconnects, and applied once', async () => {
+  const owner = await newUser('flaky');
+  const book = await bookWithCash(owner, 'Flaky');
+  const { page, check, close } = await newPage(browser);
+  // Every hub socket goes through the test: the first Sync answer is swallowed and the socket dropped, as a
+  // network would. Later sockets (the client's reconnects) pass untouched.
+  const syncIds = [];
+  let sockets = 0;
+  let dropped = false;
+  await page.routeWebSocket(/\/hubs\/books/, (client) => {
+    sockets += 1;
+    assert.match(client.url(), /access_token=/, 'every (re)connect carries a token from accessTokenFactory');
+    const server = client.connectToServer();
+    let lostInvocation = null;
+    client.onMessage((message) => {
+      for (const frame of String(message).split('\x1e').filter(Boolean)) {
+        const parsed = JSON.parse(frame);
+        if (parsed.type === 1 && parsed.target === 'Sync') {
+          syncIds.push(parsed.arguments[1].syncId);
+          if (!dropped) lostInvocation = parsed.invocationId;
+        }
+      }
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const frames = String(message).split('\x1e').filter(Boolean).map((frame) => JSON.parse(frame));
+      if (lostInvocation !== null && frames.some((f) => f.type === 3 && f.invocationId === lostInvocation)) {
+        dropped = true;
+        lostInvocation = null;
+        client.close({ code: 4000, reason: 'network lost' });
+        server.close();
+        return;
+      }
+      client.send(message);
+    });
+  });
+  try {
+    await signIn(page, owner);
+    await page.getByRole('button', { name: 'Open Flaky' }).click();
+    const bill = page.getByRole('form', { name: 'Bill' });
+    await bill.getByLabel('Amount').fill('7.00');
+    await bill.getByRole('button', { name: 'Add bill' }).click();
+    await row(page.locator('section.bills'), '7.00').waitFor();
+    await row(page.locator('section.wallets'), 'Cash', '93.00').waitFor();
+    assert.ok(dropped, 'the first answer was lost');
+    assert.ok(sockets >= 2, 'the hub reconnected');
+    assert.equal(syncIds.length, 2, 'sent twice');
+    assert.equal(syncIds[0], syncIds[1], 'with the same syncId');
+    const stored = await api('GET', `/api/books/${book.id}`, owner.token);
+    assert.equal(stored.bills.length, 1, 'applied once');
+    assert.equal(stored.version, 2);
+    check();
+  } finally {
+    await close();
+  }
+});

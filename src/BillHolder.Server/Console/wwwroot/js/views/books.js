@@ -4,7 +4,7 @@ import { api } from '../session.js';
 // The signed-in user's books with their role; create one, or join one with an invite code.
 export async function renderBooks(container, { onOpen }) {
   const error = h('p', { role: 'alert', class: 'error' });
-  const list = h('div', { class: 'book-list' }, h('p', null, 'Loading your books…'));
+  const list = h('div', { class: 'card book-list' }, h('p', null, 'Loading your books…'));
 
   async function load() {
     try {
