@@ -94,6 +94,7 @@ export class BookView {
   }
 
   render() {
+    if (!this.sections) return; // still opening: build() renders everything once the book is loaded
     const book = this.book;
     this.title.textContent = book.name;
     this.meta.textContent = `Version ${book.version} · you are ${book.role}${book.remark ? ` · ${book.remark}` : ''}`;
