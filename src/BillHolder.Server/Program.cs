@@ -1,5 +1,6 @@
 using BillHolder.Server.Accounts;
 using BillHolder.Server.Books;
+using BillHolder.Server.Console;
 using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
@@ -25,6 +26,7 @@ builder.AddBooks();
 builder.AddRealtime();
 builder.AddApiDocs();
 builder.AddMetrics();
+builder.AddConsole();
 
 var app = builder.Build();
 
@@ -47,6 +49,7 @@ app.MapBooks();
 app.MapRealtime();
 app.MapApiDocs();
 app.MapMetrics();
+app.MapConsole();
 
 app.Run();
 
