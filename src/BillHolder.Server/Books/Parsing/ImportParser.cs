@@ -32,9 +32,12 @@ internal static class ImportParser
             AllowDuplicateProperties = false,
             Converters =
             {
-                new RecordConverter<Wallet>(reader, Collection.Wallets), new RecordConverter<Bill>(reader, Collection.Bills),
-                new RecordConverter<Transfer>(reader, Collection.Transfers), new RecordConverter<Income>(reader, Collection.Incomes),
-                new BookConverter(reader), new FormatVersionConverter(reader), new SkippedConverter(),
+                new ElementConverter<RecordSlot<Wallet>>(e => reader.ReadRecord(Collection.Wallets, e)),
+                new ElementConverter<RecordSlot<Bill>>(e => reader.ReadRecord(Collection.Bills, e)),
+                new ElementConverter<RecordSlot<Transfer>>(e => reader.ReadRecord(Collection.Transfers, e)),
+                new ElementConverter<RecordSlot<Income>>(e => reader.ReadRecord(Collection.Incomes, e)),
+                new ElementConverter<BookSlot>(reader.ReadBook), new ElementConverter<VersionSlot>(reader.ReadFormatVersion),
+                new SkippedConverter(),
             },
         };
         Document? document;
@@ -185,34 +188,20 @@ internal static class ImportParser
         }
     }
 
-    // One array element at a time: in async mode the serializer buffers exactly this value before calling Read.
-    private sealed class RecordConverter<T>(Reader reader, Collection collection) : JsonConverter<RecordSlot<T>>
+    // One value at a time (a record, the book, the format version): in async mode the serializer buffers exactly
+    // this value before calling Read, and the reader checks it as an element; nothing is kept in the document.
+    private sealed class ElementConverter<TSlot>(Action<JsonElement> read) : JsonConverter<TSlot> where TSlot : class
     {
         public override bool HandleNull => true;
 
-        public override RecordSlot<T>? Read(ref Utf8JsonReader json, Type typeToConvert, JsonSerializerOptions options)
+        public override TSlot? Read(ref Utf8JsonReader json, Type typeToConvert, JsonSerializerOptions options)
         {
             using var element = JsonDocument.ParseValue(ref json);
-            reader.ReadRecord(collection, element.RootElement);
+            read(element.RootElement);
             return null;
         }
 
-        public override void Write(Utf8JsonWriter writer, RecordSlot<T> value, JsonSerializerOptions options) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class FormatVersionConverter(Reader reader) : JsonConverter<VersionSlot>
-    {
-        public override bool HandleNull => true;
-
-        public override VersionSlot? Read(ref Utf8JsonReader json, Type typeToConvert, JsonSerializerOptions options)
-        {
-            using var element = JsonDocument.ParseValue(ref json);
-            reader.ReadFormatVersion(element.RootElement);
-            return null;
-        }
-
-        public override void Write(Utf8JsonWriter writer, VersionSlot value, JsonSerializerOptions options) =>
+        public override void Write(Utf8JsonWriter writer, TSlot value, JsonSerializerOptions options) =>
             throw new NotSupportedException();
     }
 
@@ -227,21 +216,6 @@ internal static class ImportParser
         }
 
         public override void Write(Utf8JsonWriter writer, Skipped value, JsonSerializerOptions options) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class BookConverter(Reader reader) : JsonConverter<BookSlot>
-    {
-        public override bool HandleNull => true;
-
-        public override BookSlot? Read(ref Utf8JsonReader json, Type typeToConvert, JsonSerializerOptions options)
-        {
-            using var element = JsonDocument.ParseValue(ref json);
-            reader.ReadBook(element.RootElement);
-            return null;
-        }
-
-        public override void Write(Utf8JsonWriter writer, BookSlot value, JsonSerializerOptions options) =>
             throw new NotSupportedException();
     }
 }
