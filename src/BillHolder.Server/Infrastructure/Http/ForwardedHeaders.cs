@@ -17,7 +17,7 @@ internal sealed class HttpOptions : IValidatableObject
     {
         foreach (var entry in KnownProxies)
         {
-            if (!ForwardedHeaders.TryParse(entry, out _))
+            if (!NetworkLists.TryParseAddressOrNetwork(entry, out _))
             {
                 yield return new ValidationResult(
                     $"Http:KnownProxies: '{entry}' is neither an IP address nor a network such as 10.0.0.0/24.",
@@ -44,7 +44,7 @@ internal static class ForwardedHeaders
                 var single = configuration[$"{HttpOptions.SectionName}:{nameof(HttpOptions.KnownProxies)}"];
                 if (single is not null)
                 {
-                    options.KnownProxies = [.. single.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                    options.KnownProxies = [.. NetworkLists.Split(single)];
                 }
             })
             .ValidateDataAnnotations()
@@ -63,7 +63,7 @@ internal static class ForwardedHeaders
 #pragma warning restore ASPDEPR005
             foreach (var entry in http.Value.KnownProxies)
             {
-                if (TryParse(entry, out var network)) forwarded.KnownIPNetworks.Add(network);
+                if (NetworkLists.TryParseAddressOrNetwork(entry, out var network)) forwarded.KnownIPNetworks.Add(network);
             }
         });
         return builder;
@@ -74,16 +74,4 @@ internal static class ForwardedHeaders
         app.ApplicationServices.GetRequiredService<IOptions<HttpOptions>>().Value.KnownProxies.Count == 0
             ? app
             : app.UseForwardedHeaders();
-
-    public static bool TryParse(string entry, out System.Net.IPNetwork network)
-    {
-        if (entry.Contains('/')) return System.Net.IPNetwork.TryParse(entry, out network);
-        if (IPAddress.TryParse(entry, out var address))
-        {
-            network = new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-        network = default;
-        return false;
-    }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using BillHolder.Server.Infrastructure.Errors;
+using BillHolder.Server.Infrastructure.Http;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -16,11 +17,11 @@ internal sealed class MetricsOptions : IValidatableObject
     public string? AllowedNetworks { get; set; }
 
     public IReadOnlyList<IPNetwork> Networks() =>
-        [.. (AllowedNetworks ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
+        [.. NetworkLists.Split(AllowedNetworks).Select(IPNetwork.Parse)];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var entry in (AllowedNetworks ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var entry in NetworkLists.Split(AllowedNetworks))
         {
             if (!IPNetwork.TryParse(entry, out _))
             {
