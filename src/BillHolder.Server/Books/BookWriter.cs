@@ -1,6 +1,5 @@
-using System.Data;
+using System.Data.Common;
 using System.Security.Cryptography;
-using System.Text.Json;
 using BillHolder.Server.Accounts;
 using BillHolder.Server.Books.Engine;
 using BillHolder.Server.Books.Storage;
@@ -8,6 +7,7 @@ using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Metrics;
+using Dapper;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -129,25 +129,54 @@ internal sealed class BookWriter(
             return true;
         }, logger, "a sync");
 
+    // The transaction is begun, and usually committed, by statements that ride with the batch's reads and writes
+    // (BookStore.BeginAndLockForSyncAsync; COMMIT after the writes), so a warm book's batch makes two round trips:
+    // begin and lock, then write and commit. Whatever does not reach its COMMIT is rolled back here.
     private async Task CommitAsync(long bookId, List<Pending> batch)
     {
+        await using var connection = await connections.OpenAsync(CancellationToken.None);
+        var committed = false;
+        try
+        {
+            committed = await ApplyAndCommitAsync(connection, bookId, batch);
+        }
+        finally
+        {
+            if (!committed) await RollBackAsync(connection);
+        }
+    }
+
+    private async Task RollBackAsync(DbConnection connection)
+    {
+        try
+        {
+            await connection.ExecuteAsync("ROLLBACK");
+        }
+        catch (Exception ex)
+        {
+            // A broken connection: the server rolls its transaction back when the session ends.
+            logger.LogDebug(ex, "ROLLBACK of a sync batch failed");
+        }
+    }
+
+    // True once the batch's transaction committed; false when it ended with nothing to commit.
+    private async Task<bool> ApplyAndCommitAsync(DbConnection connection, long bookId, List<Pending> batch)
+    {
         var none = CancellationToken.None;
-        await using var connection = await connections.OpenAsync(none);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, none);
-        var start = await BookStore.LockForSyncAsync(connection, transaction, bookId, batch.Select(p => p.User.Id),
+        var start = await BookStore.BeginAndLockForSyncAsync(connection, bookId, batch.Select(p => p.User.Id),
             batch.Select(p => p.Request.SyncId), none);
         if (start is null)
         {
             foreach (var pending in batch) pending.Done.TrySetResult(ApiError.BookNotFound);
-            return;
+            return false;
         }
 
         var cached = cache.Get(bookId);
         metrics.CacheLookup(cached is not null, cached?.State.Version == start.Head.Version);
-        var loaded = await BookLoader.LoadAsync(connection, transaction, start.Head, cached, none);
+        var loaded = await BookLoader.LoadAsync(connection, null, start.Head, cached, none);
         var book = loaded;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var writes = new SqlBatch(connection, transaction);
+        var writes = new SqlBatch(connection, null);
         var answers = new List<Answer>(batch.Count);
         var pushes = new List<(ChangeSet Changes, string? Origin, Pending Sync)>();
         var answered = new Dictionary<string, (string Hash, SyncResult Result)>(StringComparer.Ordinal);
@@ -178,7 +207,7 @@ internal sealed class BookWriter(
             // Rule 12: a client whose records are at their stored versions needs no base read; else one query.
             var needs = SyncBases.Needed(book.State, request);
             var bases = needs.Any
-                ? await ChangeLogStore.FindBasesAsync(connection, transaction, bookId, loaded.State.Version, needs, unwritten, none)
+                ? await ChangeLogStore.FindBasesAsync(connection, null, bookId, loaded.State.Version, needs, unwritten, none)
                 : SyncBases.None;
             var outcome = SyncEngine.Apply(book.State, request, pending.User.Username, now, bases);
             if (outcome is SyncOutcome.Rejected rejected)
@@ -219,13 +248,23 @@ internal sealed class BookWriter(
         {
             writes.Add(BookStore.UpdateHead, BookStore.HeadParameters(bookId, book.State, book.LastEditedBy, book.LastEditedAt));
         }
+        // Answers come from memory unless a client is further behind than the recent window: then the log is read
+        // after the writes (it must see them) and the COMMIT goes alone. Otherwise it ends the writes' round trip:
+        // the driver sends a batch of text statements as one multi-statement query, which the database runs in
+        // order and stops at the first error, so a failed write never commits (GroupCommitTests prove it).
+        var replies = answers.Select(answer => (answer.Sync, Reply: answer.Error is { } error ? (Result<SyncResult>?)error : FromMemory(bookId, answer)))
+            .ToList();
+        var fromLog = replies.Any(reply => reply.Reply is null);
+        if (!fromLog) writes.Add("COMMIT");
         await writes.ExecuteAsync(none);
-        var replies = new List<(Pending Sync, Result<SyncResult> Reply)>(answers.Count);
-        foreach (var answer in answers)
+        if (fromLog)
         {
-            replies.Add((answer.Sync, answer.Error is { } error ? error : await WithChangesAsync(connection, transaction, bookId, answer)));
+            for (var i = 0; i < replies.Count; i++)
+            {
+                if (replies[i].Reply is null) replies[i] = (replies[i].Sync, await FromLogAsync(connection, bookId, answers[i]));
+            }
+            await connection.ExecuteAsync(new CommandDefinition("COMMIT", cancellationToken: none));
         }
-        await transaction.CommitAsync(none);
         metrics.BatchCommitted(batch.Count);
 
         cache.Offer(bookId, book);
@@ -242,22 +281,28 @@ internal sealed class BookWriter(
         }
         // The cached entry also knows of checkpoints written while this batch ran.
         checkpointer.Noted(bookId, cache.Get(bookId) ?? book);
-        foreach (var (sync, reply) in replies) sync.Done.TrySetResult(reply);
+        foreach (var (sync, reply) in replies) sync.Done.TrySetResult(reply!.Value);
+        return true;
     }
 
     // The common case, a client that was up to date, needs exactly what its sync changed; a client a few versions
-    // behind gets the recent window's changes from memory; only an older base reads the log.
-    private static async Task<SyncResult> WithChangesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
-        long bookId, Answer answer)
+    // behind gets the recent window's changes from memory; null: only the log has them.
+    private static Result<SyncResult>? FromMemory(long bookId, Answer answer)
     {
-        var result = answer.Result!;
         var baseVersion = answer.Sync.Request.BaseVersion;
         var after = answer.After!;
         var changes = answer.Pushed is { } pushed && baseVersion == pushed.FromVersion ? pushed
-            : baseVersion is { } since && after.RecentChangesSince(bookId, since) is { } recent ? recent
-            : await ChangeLogStore.ChangesSinceAsync(connection, transaction, bookId, after.State, baseVersion, CancellationToken.None);
-        return result with { Changes = changes };
+            : baseVersion is not { } since || since >= after.State.Version ? ChangeLogStore.ChangesWithoutLog(bookId, after.State, baseVersion)
+            : after.RecentChangesSince(bookId, since);
+        return changes is null ? null : (Result<SyncResult>?)(answer.Result! with { Changes = changes });
     }
+
+    private static async Task<Result<SyncResult>?> FromLogAsync(DbConnection connection, long bookId, Answer answer) =>
+        (Result<SyncResult>)(answer.Result! with
+        {
+            Changes = await ChangeLogStore.ChangesSinceAsync(connection, null, bookId, answer.After!.State, answer.Sync.Request.BaseVersion,
+                CancellationToken.None),
+        });
 
     // Only growth is refused: a book already over a lowered limit can still be edited and shrunk. Before is null
     // for a book being created.
@@ -294,7 +339,7 @@ internal sealed class BookWriter(
     // Canonical form of what was asked, so a retry over another transport still matches. baseVersion only
     // shapes the answer's changes, so a retry after a pull (a newer baseVersion) is still the same sync.
     private static string PayloadHash(SyncRequest request) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request with { BaseVersion = null }, BookJson.Options)));
+        Convert.ToHexStringLower(SHA256.HashData(BookJson.Utf8(request with { BaseVersion = null })));
 
     private sealed record Pending(CurrentUser User, SyncRequest Request, string? Origin, string PayloadHash)
     {

@@ -115,6 +115,14 @@ public sealed class GroupCommitTests(BillHolderServer server) : IClassFixture<Bi
             Assert.Equal([2L, 3L], fine.Select(a => a.GetProperty("version").GetInt64()).Order());
             await answers[1].ProblemAsync(HttpStatusCode.InternalServerError, "internal_error");
             Assert.Equal(2, (await user.BookAsync(bookId)).GetProperty("bills").EnumerateArray().Count(b => b.GetProperty("amount").GetInt64() < 4));
+
+            // The failed batch's connection went back to the pool with its transaction rolled back: nothing of it
+            // was committed later by the next START TRANSACTION on that connection, and it holds no lock.
+            await using var check = await server.Database.Connections().OpenAsync(CancellationToken.None);
+            Assert.Equal([1L, 2L, 3L], await check.QueryAsync<long>("SELECT version FROM book_change WHERE book_id = @bookId ORDER BY version", new { bookId }));
+            Assert.Equal(2, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sync_receipt WHERE book_id = @bookId AND sync_id LIKE 'fine-%'", new { bookId }));
+            await using var transaction = await check.BeginTransactionAsync();
+            Assert.Equal(3L, await check.ExecuteScalarAsync<long>("SELECT version FROM book_head WHERE book_id = @bookId FOR UPDATE NOWAIT", new { bookId }, transaction));
         }
         finally
         {

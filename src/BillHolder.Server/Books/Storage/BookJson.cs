@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
@@ -30,7 +31,25 @@ internal static class BookJson
         new ByCollection<long>(row.NextWalletId, row.NextBillId, row.NextTransferId, row.NextIncomeId));
 
     // What one record adds to its collection's JSON array (its JSON and a separating comma).
-    public static long SizeOf<T>(T record) => JsonSerializer.SerializeToUtf8Bytes(record, Options).Length + 1;
+    public static long SizeOf<T>(T record) => Utf8(record).Length + 1;
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    // The value's UTF-8 JSON in this thread's scratch buffer, for measuring or hashing it without allocating. Valid
+    // until this thread's next call: read it before anything that may yield.
+    public static ReadOnlySpan<byte> Utf8<T>(T value)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Options.Encoder, SkipValidation = true });
+        writer.Reset(buffer);
+        JsonSerializer.Serialize(writer, value, Options);
+        writer.Flush();
+        // A rare huge value does not pin its buffer to the thread for good.
+        if (buffer.Capacity > 1 << 20) t_buffer = null;
+        return buffer.WrittenSpan;
+    }
 
     public static long SizeOf(string json) => Encoding.UTF8.GetByteCount(json);
 }

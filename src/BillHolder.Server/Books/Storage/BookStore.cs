@@ -16,25 +16,66 @@ internal sealed class BookStore(DbConnectionFactory connections)
         h.nextTransferId AS NextTransferId, h.nextIncomeId AS NextIncomeId
         """;
 
-    // One round trip at the start of a batch of syncs: takes the head row lock (serializing the book's writers
-    // across server processes) and brings the roles of the batch's users and the receipts of its syncIds.
-    private const string LockForSync = $"""
-        SELECT {HeadColumns} FROM book_head h WHERE h.book_id = @BookId FOR UPDATE;
+    // One round trip at the start of a batch of syncs: starts its transaction (READ COMMITTED), takes the head row
+    // lock (serializing the book's writers across server processes) and brings the roles of the batch's users and
+    // the receipts of its syncIds. The transaction is the caller's to end (COMMIT or ROLLBACK on this connection).
+    private const string BeginTransaction = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION;";
+
+    private const string LockHead = $"SELECT {HeadColumns} FROM book_head h WHERE h.book_id = @BookId FOR UPDATE;";
+
+    // A batch of one sync (the usual case) reads its user's role and its receipt in the locking statement itself:
+    // one statement instead of three. It also locks that member row and that receipt (membership changes lock
+    // the head row first, so the order is the same everywhere).
+    private const string BeginAndLockOne = $"""
+        {BeginTransaction}
+        SELECT {HeadColumns}, 1 AS Joined, m.role AS Role, r.sync_id AS SyncId, r.payload_hash AS PayloadHash, r.result AS Result
+        FROM book_head h
+        LEFT JOIN book_member m ON m.book_id = h.book_id AND m.user_id = @UserId
+        LEFT JOIN sync_receipt r ON r.book_id = h.book_id AND r.sync_id = @SyncId
+        WHERE h.book_id = @BookId FOR UPDATE;
+        """;
+
+    private const string BeginAndLockMany = $"""
+        {BeginTransaction}
+        {LockHead}
         SELECT user_id AS UserId, role AS Role FROM book_member WHERE book_id = @BookId AND user_id IN @UserIds;
         SELECT sync_id AS SyncId, payload_hash AS PayloadHash, result AS Result FROM sync_receipt
         WHERE book_id = @BookId AND sync_id IN @SyncIds;
         """;
 
-    public static async Task<SyncStart?> LockForSyncAsync(DbConnection connection, DbTransaction transaction, long bookId,
-        IEnumerable<long> userIds, IEnumerable<string> syncIds, CancellationToken cancellationToken)
+    public static async Task<SyncStart?> BeginAndLockForSyncAsync(DbConnection connection, long bookId, IEnumerable<long> userIds,
+        IEnumerable<string> syncIds, CancellationToken cancellationToken)
     {
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(LockForSync,
-            new { BookId = bookId, UserIds = userIds.Distinct().ToList(), SyncIds = syncIds.Distinct().ToList() }, transaction,
-            cancellationToken: cancellationToken));
+        var users = userIds.Distinct().ToList();
+        var syncs = syncIds.Distinct().ToList();
+        if (users.Count == 1 && syncs.Count == 1)
+        {
+            var rows = await connection.QueryAsync<HeadRow, MemberAndReceipt, (HeadRow Head, MemberAndReceipt? Extra)>(new CommandDefinition(
+                BeginAndLockOne, new { BookId = bookId, UserId = users[0], SyncId = syncs[0] }, cancellationToken: cancellationToken),
+                (head, extra) => (head, extra), splitOn: "Joined");
+            if (rows.FirstOrDefault() is not { Head: { } found } row) return null;
+            var role = row.Extra?.Role is { } r ? new Dictionary<long, string> { [users[0]] = r } : [];
+            var receipt = row.Extra?.SyncId is { } syncId
+                ? new Dictionary<string, ReceiptRow>(StringComparer.Ordinal) { [syncId] = new() { SyncId = syncId, PayloadHash = row.Extra.PayloadHash!, Result = row.Extra.Result! } }
+                : new Dictionary<string, ReceiptRow>(StringComparer.Ordinal);
+            return new SyncStart(found, role, receipt);
+        }
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(BeginAndLockMany,
+            new { BookId = bookId, UserIds = users, SyncIds = syncs }, cancellationToken: cancellationToken));
         var head = await results.ReadSingleOrDefaultAsync<HeadRow>();
         var roles = (await results.ReadAsync<(long UserId, string Role)>()).ToDictionary(r => r.UserId, r => r.Role);
         var receipts = (await results.ReadAsync<ReceiptRow>()).ToDictionary(r => r.SyncId, StringComparer.Ordinal);
         return head is null ? null : new SyncStart(head, roles, receipts);
+    }
+
+    // Joined is never null, so Dapper always makes this part of the row.
+    private sealed class MemberAndReceipt
+    {
+        public int Joined { get; init; }
+        public string? Role { get; init; }
+        public string? SyncId { get; init; }
+        public string? PayloadHash { get; init; }
+        public string? Result { get; init; }
     }
 
     private const string SelectHead = $"SELECT {HeadColumns} FROM book_head h WHERE h.book_id = @BookId";

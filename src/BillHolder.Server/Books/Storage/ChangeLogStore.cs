@@ -82,7 +82,7 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
     // versions after it that this batch applied and has not written yet. A base is unavailable when a row after
     // it is missing (pruned) or has no pre-images (written before they were kept): the same condition as a delta
     // pull that cannot be served.
-    public static async Task<SyncBases> FindBasesAsync(DbConnection connection, DbTransaction transaction, long bookId, long written,
+    public static async Task<SyncBases> FindBasesAsync(DbConnection connection, DbTransaction? transaction, long bookId, long written,
         BaseNeeds needs, IReadOnlyList<(long Version, PreImages PreImages)> unwritten, CancellationToken cancellationToken)
     {
         var after = needs.Oldest;
@@ -121,11 +121,18 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
 
     // What changed since a client's version, for answers and pulls: everything when it has none, is ahead of the
     // book, or is older than the log.
+    // The answers that need no log: everything for a client with no version or one ahead of the book, nothing
+    // for one at the book's version; null otherwise.
+    public static ChangeSet? ChangesWithoutLog(long bookId, BookState state, long? since) =>
+        since is not { } from || from > state.Version ? ChangeSet.Snapshot(bookId, state)
+        : from == state.Version ? ChangeSet.Since(bookId, state, from, ChangeSet.NoneDeleted)
+        : null;
+
     public static async Task<ChangeSet> ChangesSinceAsync(DbConnection connection, DbTransaction? transaction, long bookId, BookState state,
         long? since, CancellationToken cancellationToken)
     {
-        if (since is not { } from || from > state.Version) return ChangeSet.Snapshot(bookId, state);
-        if (from == state.Version) return ChangeSet.Since(bookId, state, from, ChangeSet.NoneDeleted);
+        if (ChangesWithoutLog(bookId, state, since) is { } answer) return answer;
+        var from = since!.Value;
         var logged = await DeletedSinceAsync(connection, transaction, bookId, from, state.Version, cancellationToken);
         return logged is not { } log ? ChangeSet.Snapshot(bookId, state)
             : ChangeSet.Since(bookId, state, from, log.Deleted) with { Conflicts = log.Conflicts };

@@ -6,7 +6,7 @@ using Dapper;
 namespace BillHolder.Server.Books.Storage;
 
 // Sync receipts: the first answer to each syncId of a book, so a retried sync is answered, never applied twice.
-// Receipts are read together with the head row lock (BookStore.LockForSyncAsync).
+// Receipts are read together with the head row lock (BookStore.BeginAndLockForSyncAsync).
 internal sealed class ReceiptStore(DbConnectionFactory connections)
 {
     private const string InsertReceipt = """

@@ -104,8 +104,9 @@ internal sealed class DbConnectionFactory : IAsyncDisposable
             AllowUserVariables = false,
             // A pooled connection is handed out as its last user left it, saving the reset round trip on every
             // open. Safe here: no code sets session state except the isolation level, which every
-            // BeginTransaction sends again (pipelined with START TRANSACTION), and the lock wait timeout, which is
-            // the same for every user; named locks are released in finally. The cost: a connection the server
+            // BeginTransaction (and a sync batch's own START TRANSACTION) sends again, and the lock wait timeout,
+            // which is the same for every user; named locks are released in finally, and a sync batch that does not
+            // reach its COMMIT sends ROLLBACK before its connection goes back. The cost: a connection the server
             // dropped fails on first use (503) instead of at open.
             ConnectionReset = false,
             ConnectionTimeout = (uint)options.ConnectTimeoutSeconds,

@@ -5,8 +5,9 @@ using System.Reflection;
 namespace BillHolder.Server.Infrastructure.Database;
 
 // Several statements sent in one round trip (a DbBatch, which the driver pipelines), each with its own
-// parameters taken from an object's properties as Dapper does. For the writes of a sync batch.
-internal sealed class SqlBatch(DbConnection connection, DbTransaction transaction)
+// parameters taken from an object's properties as Dapper does. For the writes of a sync batch. The transaction
+// is null when the statements themselves end it (a sync batch's COMMIT rides with its writes).
+internal sealed class SqlBatch(DbConnection connection, DbTransaction? transaction)
 {
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]> Properties = new();
 
@@ -14,10 +15,16 @@ internal sealed class SqlBatch(DbConnection connection, DbTransaction transactio
 
     public int Count => _batch.BatchCommands.Count;
 
-    public void Add(string sql, object parameters)
+    public void Add(string sql, object? parameters = null)
     {
         var command = _batch.CreateBatchCommand();
         command.CommandText = sql;
+        if (parameters is not null) AddParameters(command, parameters);
+        _batch.BatchCommands.Add(command);
+    }
+
+    private static void AddParameters(DbBatchCommand command, object parameters)
+    {
         foreach (var property in Properties.GetOrAdd(parameters.GetType(), type => type.GetProperties()))
         {
             var parameter = command.CreateParameter();
@@ -25,7 +32,6 @@ internal sealed class SqlBatch(DbConnection connection, DbTransaction transactio
             parameter.Value = property.GetValue(parameters) ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }
-        _batch.BatchCommands.Add(command);
     }
 
     public async Task ExecuteAsync(CancellationToken cancellationToken)
