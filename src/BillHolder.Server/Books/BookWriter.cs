@@ -52,23 +52,46 @@ internal sealed class BookWriter(
             if (drain) _queues[bookId] = queue = new Queue<Pending>();
             queue!.Enqueue(pending);
         }
-        // A queue exists exactly while one drainer serves it.
-        if (drain) _ = Task.Run(() => DrainAsync(bookId));
         _ = metrics.ObserveSync(pending.Done.Task, request.Changes.Count);
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        // A queue exists exactly while one drainer serves it.
+        return drain ? DrainFirstAsync(bookId, pending, cancellationToken) : pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    // The sync that found no queue commits the first batch itself (for a lone sync, the usual case, no hop to the
+    // thread pool and back), then hands what queued meanwhile to a background drainer and answers.
+    private async Task<Result<SyncResult>> DrainFirstAsync(long bookId, Pending pending, CancellationToken cancellationToken)
+    {
+        if (await DrainOnceAsync(bookId) && !ReleaseIfEmpty(bookId)) _ = Task.Run(() => DrainAsync(bookId));
+        return await pending.Done.Task.WaitAsync(cancellationToken);
     }
 
     private async Task DrainAsync(long bookId)
     {
-        while (true)
+        while (await DrainOnceAsync(bookId))
         {
-            // Under the book's lock: a deletion of the book happens between batches, never inside one.
-            using (await locks.LockAsync(bookId, CancellationToken.None))
-            {
-                var batch = Take(bookId);
-                if (batch is null) return;
-                await RunAsync(bookId, batch);
-            }
+        }
+    }
+
+    // One batch, or false when the queue was empty (and is now gone).
+    private async Task<bool> DrainOnceAsync(long bookId)
+    {
+        // Under the book's lock: a deletion of the book happens between batches, never inside one.
+        using (await locks.LockAsync(bookId, CancellationToken.None))
+        {
+            var batch = Take(bookId);
+            if (batch is null) return false;
+            await RunAsync(bookId, batch);
+            return true;
+        }
+    }
+
+    private bool ReleaseIfEmpty(long bookId)
+    {
+        lock (_queues)
+        {
+            if (_queues[bookId].Count > 0) return false;
+            _queues.Remove(bookId);
+            return true;
         }
     }
 
