@@ -52,7 +52,6 @@ internal sealed class BookWriter(
             if (drain) _queues[bookId] = queue = new Queue<Pending>();
             queue!.Enqueue(pending);
         }
-        _ = metrics.ObserveSync(pending.Done.Task, request.Changes.Count);
         // A queue exists exactly while one drainer serves it.
         return drain ? DrainFirstAsync(bookId, pending, cancellationToken) : pending.Done.Task.WaitAsync(cancellationToken);
     }
@@ -134,13 +133,13 @@ internal sealed class BookWriter(
                 }
                 catch (Exception alone)
                 {
-                    pending.Done.TrySetException(alone);
+                    Fail(pending, alone);
                 }
             }
         }
         catch (Exception ex)
         {
-            batch[0].Done.TrySetException(ex);
+            Fail(batch[0], ex);
         }
     }
 
@@ -190,7 +189,7 @@ internal sealed class BookWriter(
             batch.Select(p => p.Request.SyncId), none);
         if (start is null)
         {
-            foreach (var pending in batch) pending.Done.TrySetResult(ApiError.BookNotFound);
+            foreach (var pending in batch) Reply(pending, ApiError.BookNotFound);
             return false;
         }
 
@@ -304,7 +303,7 @@ internal sealed class BookWriter(
         }
         // The cached entry also knows of checkpoints written while this batch ran.
         checkpointer.Noted(bookId, cache.Get(bookId) ?? book);
-        foreach (var (sync, reply) in replies) sync.Done.TrySetResult(reply!.Value);
+        foreach (var (sync, reply) in replies) Reply(sync, reply!.Value);
         return true;
     }
 
@@ -364,8 +363,21 @@ internal sealed class BookWriter(
     private static string PayloadHash(SyncRequest request) =>
         Convert.ToHexStringLower(SHA256.HashData(BookJson.Utf8(request with { BaseVersion = null })));
 
+    // The sync's answer, and its metric (where the answer is given: no continuation to schedule per sync).
+    private void Reply(Pending pending, Result<SyncResult> reply)
+    {
+        if (pending.Done.TrySetResult(reply)) metrics.ObserveSync(reply, pending.Request.Changes.Count, pending.Started);
+    }
+
+    private void Fail(Pending pending, Exception exception)
+    {
+        if (pending.Done.TrySetException(exception)) metrics.ObserveSync(exception, pending.Request.Changes.Count, pending.Started);
+    }
+
     private sealed record Pending(CurrentUser User, SyncRequest Request, string? Origin, string PayloadHash)
     {
+        public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
         public TaskCompletionSource<Result<SyncResult>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
