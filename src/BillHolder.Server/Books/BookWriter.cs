@@ -7,7 +7,6 @@ using BillHolder.Server.Infrastructure;
 using BillHolder.Server.Infrastructure.Database;
 using BillHolder.Server.Infrastructure.Errors;
 using BillHolder.Server.Infrastructure.Metrics;
-using Dapper;
 using Microsoft.Extensions.Options;
 
 namespace BillHolder.Server.Books;
@@ -152,8 +151,7 @@ internal sealed class BookWriter(
         }, logger, "a sync");
 
     // The transaction is begun, and usually committed, by statements that ride with the batch's reads and writes
-    // (BookStore.BeginAndLockForSyncAsync; COMMIT after the writes), so a warm book's batch makes two round trips:
-    // begin and lock, then write and commit. Whatever does not reach its COMMIT is rolled back here.
+    // (StatementTransaction), so a warm book's batch makes two round trips: begin and lock, then write and commit.
     private async Task CommitAsync(long bookId, List<Pending> batch)
     {
         await using var connection = await connections.OpenAsync(CancellationToken.None);
@@ -164,20 +162,7 @@ internal sealed class BookWriter(
         }
         finally
         {
-            if (!committed) await RollBackAsync(connection);
-        }
-    }
-
-    private async Task RollBackAsync(DbConnection connection)
-    {
-        try
-        {
-            await connection.ExecuteAsync("ROLLBACK");
-        }
-        catch (Exception ex)
-        {
-            // A broken connection: the server rolls its transaction back when the session ends.
-            logger.LogDebug(ex, "ROLLBACK of a sync batch failed");
+            if (!committed) await StatementTransaction.RollBackAsync(connection, logger);
         }
     }
 
@@ -274,18 +259,19 @@ internal sealed class BookWriter(
         // after the writes (it must see them) and the COMMIT goes alone. Otherwise it ends the writes' round trip:
         // the driver sends a batch of text statements as one multi-statement query, which the database runs in
         // order and stops at the first error, so a failed write never commits (GroupCommitTests prove it).
-        var replies = answers.Select(answer => (answer.Sync, Reply: answer.Error is { } error ? (Result<SyncResult>?)error : FromMemory(bookId, answer)))
-            .ToList();
-        var fromLog = replies.Any(reply => reply.Reply is null);
-        if (!fromLog) writes.Add("COMMIT");
+        var answerChanges = answers.Select(answer => answer.Error is null ? FromMemory(bookId, answer) : null).ToArray();
+        var fromLog = answers.Select((answer, i) => answer.Error is null && answerChanges[i] is null).ToArray();
+        if (!fromLog.Contains(true)) writes.Add(StatementTransaction.Commit);
         await writes.ExecuteAsync(none);
-        if (fromLog)
+        if (fromLog.Contains(true))
         {
-            for (var i = 0; i < replies.Count; i++)
+            for (var i = 0; i < answers.Count; i++)
             {
-                if (replies[i].Reply is null) replies[i] = (replies[i].Sync, await FromLogAsync(connection, bookId, answers[i]));
+                if (!fromLog[i]) continue;
+                answerChanges[i] = await ChangeLogStore.ChangesSinceAsync(connection, null, bookId, answers[i].After!.State,
+                    answers[i].Sync.Request.BaseVersion, none);
             }
-            await connection.ExecuteAsync(new CommandDefinition("COMMIT", cancellationToken: none));
+            await StatementTransaction.CommitAsync(connection);
         }
         metrics.BatchCommitted(batch.Count);
 
@@ -303,28 +289,22 @@ internal sealed class BookWriter(
         }
         // The cached entry also knows of checkpoints written while this batch ran.
         checkpointer.Noted(bookId, cache.Get(bookId) ?? book);
-        foreach (var (sync, reply) in replies) Reply(sync, reply!.Value);
+        for (var i = 0; i < answers.Count; i++)
+        {
+            Reply(answers[i].Sync, answers[i].Error is { } error ? error : answers[i].Result! with { Changes = answerChanges[i] });
+        }
         return true;
     }
 
     // The common case, a client that was up to date, needs exactly what its sync changed; a client a few versions
     // behind gets the recent window's changes from memory; null: only the log has them.
-    private static Result<SyncResult>? FromMemory(long bookId, Answer answer)
+    private static ChangeSet? FromMemory(long bookId, Answer answer)
     {
         var baseVersion = answer.Sync.Request.BaseVersion;
         var after = answer.After!;
-        var changes = answer.Pushed is { } pushed && baseVersion == pushed.FromVersion ? pushed
-            : baseVersion is not { } since || since >= after.State.Version ? ChangeLogStore.ChangesWithoutLog(bookId, after.State, baseVersion)
-            : after.RecentChangesSince(bookId, since);
-        return changes is null ? null : (Result<SyncResult>?)(answer.Result! with { Changes = changes });
+        return answer.Pushed is { } pushed && baseVersion == pushed.FromVersion ? pushed
+            : ChangeLogStore.ChangesWithoutLog(bookId, after.State, baseVersion) ?? after.RecentChangesSince(bookId, baseVersion!.Value);
     }
-
-    private static async Task<Result<SyncResult>?> FromLogAsync(DbConnection connection, long bookId, Answer answer) =>
-        (Result<SyncResult>)(answer.Result! with
-        {
-            Changes = await ChangeLogStore.ChangesSinceAsync(connection, null, bookId, answer.After!.State, answer.Sync.Request.BaseVersion,
-                CancellationToken.None),
-        });
 
     // Only growth is refused: a book already over a lowered limit can still be edited and shrunk. Before is null
     // for a book being created.

@@ -18,8 +18,7 @@ internal sealed class BookStore(DbConnectionFactory connections)
 
     // One round trip at the start of a batch of syncs: starts its transaction (READ COMMITTED), takes the head row
     // lock (serializing the book's writers across server processes) and brings the roles of the batch's users and
-    // the receipts of its syncIds. The transaction is the caller's to end (COMMIT or ROLLBACK on this connection).
-    private const string BeginTransaction = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION;";
+    // the receipts of its syncIds. The transaction is the caller's to end (StatementTransaction).
 
     private const string LockHead = $"SELECT {HeadColumns} FROM book_head h WHERE h.book_id = @BookId FOR UPDATE;";
 
@@ -27,7 +26,7 @@ internal sealed class BookStore(DbConnectionFactory connections)
     // one statement instead of three. It also locks that member row and that receipt (membership changes lock
     // the head row first, so the order is the same everywhere).
     private const string BeginAndLockOne = $"""
-        {BeginTransaction}
+        {StatementTransaction.Begin}
         SELECT {HeadColumns}, 1 AS Joined, m.role AS Role, r.sync_id AS SyncId, r.payload_hash AS PayloadHash, r.result AS Result
         FROM book_head h
         LEFT JOIN book_member m ON m.book_id = h.book_id AND m.user_id = @UserId
@@ -36,7 +35,7 @@ internal sealed class BookStore(DbConnectionFactory connections)
         """;
 
     private const string BeginAndLockMany = $"""
-        {BeginTransaction}
+        {StatementTransaction.Begin}
         {LockHead}
         SELECT user_id AS UserId, role AS Role FROM book_member WHERE book_id = @BookId AND user_id IN @UserIds;
         SELECT sync_id AS SyncId, payload_hash AS PayloadHash, result AS Result FROM sync_receipt
