@@ -83,6 +83,7 @@ internal sealed class BookWriter(
         }
     }
 
+    // An empty queue goes, so the next sync of the book drains again.
     private bool ReleaseIfEmpty(long bookId)
     {
         lock (_queues)
@@ -98,12 +99,8 @@ internal sealed class BookWriter(
         var settings = options.Value;
         lock (_queues)
         {
+            if (ReleaseIfEmpty(bookId)) return null;
             var queue = _queues[bookId];
-            if (queue.Count == 0)
-            {
-                _queues.Remove(bookId);
-                return null;
-            }
             var batch = new List<Pending> { queue.Dequeue() };
             var records = batch[0].Request.Changes.Count;
             while (batch.Count < settings.MaxBatchSyncs && queue.TryPeek(out var next) && records + next.Request.Changes.Count <= settings.MaxBatchRecords)
