@@ -74,6 +74,8 @@ def main(path):
             if s and "min_syncs_missed" in s:
                 notes.append(f"{s['syncs']} of {s['min_syncs_missed']} syncs for the checkpoint cycles"
                              + (" (unreachable at this rate: stopped early)" if "min_syncs_unreachable" in s else ""))
+            if s and "checkpoints" in s and "size" in server_tag:
+                notes.append(f"{s['checkpoints']} checkpoints in the window")
             if s and "window_s" in s:
                 notes.append(f"{s['window_s']} s window")
             if s and "seed_s" in s and "size" in server_tag:

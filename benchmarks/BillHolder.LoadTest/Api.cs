@@ -105,6 +105,21 @@ internal sealed class Api(Uri baseUri)
         return ((int)response.StatusCode, body, bytes.LongLength);
     }
 
+    // Checkpoints the server has written since it started, from its /metrics (answered to loopback callers); null
+    // when the endpoint is off or the counter is not there yet (no checkpoint written so far reads as 0).
+    public async Task<long?> CheckpointsWrittenAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync("/metrics", cancellationToken);
+        if (!response.IsSuccessStatusCode) return null;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("billholder_checkpoints_total{", StringComparison.Ordinal) && line.Contains("result=\"written\"", StringComparison.Ordinal))
+                return long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return text.Contains("# TYPE", StringComparison.Ordinal) ? 0 : null;
+    }
+
     // A real WebSocket (no negotiation round trip); the token travels in the Authorization header. `at` is the
     // instance to connect to (cluster mode: --instances), by default the --url.
     public HubConnection Hub(User user, Uri? at = null)

@@ -7,6 +7,7 @@ namespace BillHolder.LoadTest;
 // --max-seconds (so a slow server still ends; at least one sync is measured within it; the extension stops at
 // once when the rate so far could not reach --min-syncs by --max-seconds): a checkpointing server needs a number of syncs per checkpoint
 // cycle, not a duration. With --db the redo the database wrote during the window is divided by its syncs.
+// checkpoints= counts the checkpoints the server finished within the window (from its /metrics).
 internal static class RestTest
 {
     public static async Task RunAsync(Options options)
@@ -43,12 +44,13 @@ internal static class RestTest
             return true;
         }
         using var abort = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + maxSeconds + 60));
-        long? redoBefore = null;
+        long? redoBefore = null, checkpointsBefore = null;
         var sampler = Task.Run(async () =>
         {
             var wait = measuredFrom - Stopwatch.GetTimestamp();
             if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency));
             if (redo is not null) redoBefore = await redo.WrittenAsync();
+            checkpointsBefore = await api.CheckpointsWrittenAsync();
         });
         var tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
@@ -75,12 +77,13 @@ internal static class RestTest
         await sampler;
         var window = Clock.MillisecondsSince(measuredFrom) / 1000;
         long? redoAfter = redo is null ? null : await redo.WrittenAsync();
+        var checkpoints = checkpointsBefore is { } c0 && await api.CheckpointsWrittenAsync() is { } c1 ? $" checkpoints={c1 - c0}" : "";
 
         var all = latencies.SelectMany(l => l).ToList();
         var failed = errors.SelectMany(e => e).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var errorText = failed.Count == 0 ? "0" : string.Join(",", failed.Select(e => $"{e.Key}x{e.Value}"));
         var shortOf = minSyncs > 0 && all.Count < minSyncs ? $" min_syncs_missed={minSyncs}{(gaveUp ? " min_syncs_unreachable=1" : "")}" : "";
         Stats.Result($"rest books={books} clients={clients} preload={preload}",
-            $"syncs={all.Count} syncs_per_s={all.Count / window:0.0} {Stats.Summary(all)} errors={errorText}{Redo.Field(redoBefore, redoAfter, all.Count)} window_s={window:0.0} seed_s={seedSeconds:0.0}{shortOf}");
+            $"syncs={all.Count} syncs_per_s={all.Count / window:0.0} {Stats.Summary(all)} errors={errorText}{Redo.Field(redoBefore, redoAfter, all.Count)} window_s={window:0.0} seed_s={seedSeconds:0.0}{checkpoints}{shortOf}");
     }
 }
