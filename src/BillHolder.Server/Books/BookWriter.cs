@@ -31,9 +31,15 @@ internal sealed class BookWriter(
 {
     private readonly Dictionary<long, Queue<Pending>> _queues = new();
     private int _largestBatch;
+    private long _oneRoundTrips, _oneRoundTripFallbacks;
 
     // The most syncs one transaction has carried (for tests and operators).
     public int LargestBatch => Volatile.Read(ref _largestBatch);
+
+    // Syncs committed in one round trip, and those the database refused there (they took the full path).
+    internal long OneRoundTrips => Interlocked.Read(ref _oneRoundTrips);
+
+    internal long OneRoundTripFallbacks => Interlocked.Read(ref _oneRoundTripFallbacks);
 
     // Syncs of the book waiting for their batch, the running batch's included.
     internal int Queued(long bookId)
@@ -148,19 +154,67 @@ internal sealed class BookWriter(
         }, logger, "a sync");
 
     // The transaction is begun, and usually committed, by statements that ride with the batch's reads and writes
-    // (StatementTransaction), so a warm book's batch makes two round trips: begin and lock, then write and commit.
+    // (StatementTransaction): a lone sync of a cached book makes one round trip (TryOneRoundTripAsync), any other
+    // batch two: begin and lock, then write and commit.
     private async Task CommitAsync(long bookId, List<Pending> batch)
     {
         await using var connection = await connections.OpenAsync(CancellationToken.None);
         var committed = false;
         try
         {
-            committed = await ApplyAndCommitAsync(connection, bookId, batch);
+            committed = (batch.Count == 1 && await TryOneRoundTripAsync(connection, bookId, batch[0]))
+                || await ApplyAndCommitAsync(connection, bookId, batch);
         }
         finally
         {
             if (!committed) await StatementTransaction.RollBackAsync(connection, logger);
         }
+    }
+
+    // The usual sync, optimistically: applied in memory to the cached book, as if the book were still at that
+    // version and the user still an editor, and sent with its lock, conditional writes and COMMIT in one round trip.
+    // The writes happen only if the database agrees (the head at the cached version, the user an editor or owner,
+    // read after the lock, so a membership change is never missed: it locks the head row first). Otherwise they write
+    // nothing, the COMMIT commits nothing, and the batch takes the two-round-trip path, which decides with what the
+    // database holds. So does a syncId already answered (its receipt insert fails), and anything the fast path does
+    // not know to answer: a refusal, a sync that changes nothing, one that needs bases from the log or an answer from
+    // the log. False when nothing was committed.
+    private async Task<bool> TryOneRoundTripAsync(DbConnection connection, long bookId, Pending pending)
+    {
+        if (cache.Get(bookId) is not { } cached || SyncBases.Needed(cached.State, pending.Request).Any) return false;
+        var step = Apply(bookId, cached, pending, time.GetUtcNow().ToUnixTimeMilliseconds(), SyncBases.None);
+        if (step is not { Row: { } row, Result: { } result, Pushed: { } pushed } || FromMemory(bookId, step.Answer) is not { } changes)
+        {
+            return false;
+        }
+        var writes = new SqlBatch(connection, null);
+        writes.Add(StatementTransaction.Isolation);
+        writes.Add(StatementTransaction.Start);
+        writes.Add(BookStore.LockHeadRow, new { BookId = bookId });
+        ChangeLogStore.AppendIfCurrent(writes, row);
+        ReceiptStore.Insert(writes, bookId, pending.Request.SyncId, pending.PayloadHash, result, row.Now);
+        writes.Add(BookStore.UpdateHead, BookStore.HeadParameters(bookId, step.Book.State, step.Book.LastEditedBy, step.Book.LastEditedAt));
+        writes.Add(StatementTransaction.Commit);
+        try
+        {
+            await writes.ExecuteAsync(CancellationToken.None);
+        }
+        catch (DbException ex) when (DbConnectionFactory.IsRefusedWrite(ex))
+        {
+            // The book moved on or the user may no longer edit it (the log row's version is NULL), or the receipt is
+            // already there (a retry): nothing of it committed, and the full path decides. Anything else (an outage,
+            // a deadlock) is handled as on the full path.
+            logger.LogDebug(ex, "The one-round-trip sync {SyncId} of book {BookId} was refused; it takes the full path", pending.Request.SyncId, bookId);
+            await StatementTransaction.RollBackAsync(connection, logger);
+            Interlocked.Increment(ref _oneRoundTripFallbacks);
+            metrics.OneRoundTrip(committed: false);
+            return false;
+        }
+        Interlocked.Increment(ref _oneRoundTrips);
+        metrics.OneRoundTrip(committed: true);
+        metrics.CacheLookup(found: true, current: true);
+        Committed(bookId, [pending], step.Book, [(pushed, pending.Origin, pending)], [(step.Answer, changes)]);
+        return true;
     }
 
     // True once the batch's transaction committed; false when it ended with nothing to commit.
@@ -213,39 +267,20 @@ internal sealed class BookWriter(
             var bases = needs.Any
                 ? await ChangeLogStore.FindBasesAsync(connection, null, bookId, loaded.State.Version, needs, unwritten, none)
                 : SyncBases.None;
-            var outcome = SyncEngine.Apply(book.State, request, pending.User.Username, now, bases);
-            if (outcome is SyncOutcome.Rejected rejected)
+            var step = Apply(bookId, book, pending, now, bases);
+            answers.Add(step.Answer);
+            if (step.Row is { } row)
             {
-                answers.Add(new Answer(pending, Rejection(rejected, book.State.Version)));
-                continue;
-            }
-            var applied = (SyncOutcome.Applied)outcome;
-            // The engine does not know the book's id: what it says of the book's name and remark carries 0.
-            var conflicts = applied.Conflicts.Select(c => c.Collection == MergeConflict.BookCollection ? c with { Id = bookId } : c).ToList();
-            var wholeRecords = applied.WholeRecords.Select(w => w.Collection == MergeConflict.BookCollection ? w with { Id = bookId } : w).ToList();
-            var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, applied.IdMap,
-                [.. applied.Skipped.Select(SkippedDto.From)], null) { Conflicts = conflicts, WholeRecords = wholeRecords };
-            ChangeSet? pushed = null;
-            if (applied.Changes.Any)
-            {
-                pushed = ChangeSet.Of(bookId, book.State.Version, applied, pending.User.Username, conflicts);
-                var sizes = CollectionSizes.After(book.CollectionBytes, book.State, pushed);
-                if (TooLarge(options.Value, book, applied.Book, sizes) is { } tooLarge)
-                {
-                    answers.Add(new Answer(pending, tooLarge));
-                    continue;
-                }
-                var preImages = PreImages.Of(book.State, applied.Changes);
-                var row = ChangeLogStore.Row(pushed, preImages, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
-                unwritten.Add((applied.Book.Version, preImages));
+                unwritten.Add((row.Version, step.PreImages!));
                 ChangeLogStore.Append(writes, row);
-                book = (book with { State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now })
-                    .Logged(applied.Book.Version, row.Bytes, pushed);
-                pushes.Add((pushed, pending.Origin, pending));
+                pushes.Add((step.Pushed!, pending.Origin, pending));
             }
-            ReceiptStore.Insert(writes, bookId, request.SyncId, pending.PayloadHash, result, now);
-            answered[request.SyncId] = (pending.PayloadHash, result);
-            answers.Add(new Answer(pending, result, book, pushed));
+            book = step.Book;
+            if (step.Result is { } result)
+            {
+                ReceiptStore.Insert(writes, bookId, request.SyncId, pending.PayloadHash, result, now);
+                answered[request.SyncId] = (pending.PayloadHash, result);
+            }
         }
 
         if (book.State.Version != loaded.State.Version)
@@ -270,14 +305,50 @@ internal sealed class BookWriter(
             }
             await StatementTransaction.CommitAsync(connection);
         }
-        metrics.BatchCommitted(batch.Count);
+        Committed(bookId, batch, book, pushes, [.. answers.Select((answer, i) => (answer, answerChanges[i]))]);
+        return true;
+    }
 
+    // What one sync does to the book in memory: its answer, the book after it and, when it changed something, its
+    // log row (with the pre-images it holds and the change set it pushes). A refusal leaves the book as it was and
+    // has no result (no receipt: a corrected retry may still apply).
+    private Step Apply(long bookId, StoredBook book, Pending pending, long now, SyncBases bases)
+    {
+        var request = pending.Request;
+        var outcome = SyncEngine.Apply(book.State, request, pending.User.Username, now, bases);
+        if (outcome is SyncOutcome.Rejected rejected) return new Step(new Answer(pending, Rejection(rejected, book.State.Version)), book);
+        var applied = (SyncOutcome.Applied)outcome;
+        // The engine does not know the book's id: what it says of the book's name and remark carries 0.
+        var conflicts = applied.Conflicts.Select(c => c.Collection == MergeConflict.BookCollection ? c with { Id = bookId } : c).ToList();
+        var wholeRecords = applied.WholeRecords.Select(w => w.Collection == MergeConflict.BookCollection ? w with { Id = bookId } : w).ToList();
+        var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, applied.IdMap,
+            [.. applied.Skipped.Select(SkippedDto.From)], null) { Conflicts = conflicts, WholeRecords = wholeRecords };
+        if (!applied.Changes.Any) return new Step(new Answer(pending, result, book, null), book, result);
+
+        var pushed = ChangeSet.Of(bookId, book.State.Version, applied, pending.User.Username, conflicts);
+        var sizes = CollectionSizes.After(book.CollectionBytes, book.State, pushed);
+        if (TooLarge(options.Value, book, applied.Book, sizes) is { } tooLarge) return new Step(new Answer(pending, tooLarge), book);
+        var preImages = PreImages.Of(book.State, applied.Changes);
+        var row = ChangeLogStore.Row(pushed, preImages, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
+        var after = (book with { State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now })
+            .Logged(applied.Book.Version, row.Bytes, pushed);
+        return new Step(new Answer(pending, result, after, pushed), after, result, row, preImages, pushed);
+    }
+
+    private sealed record Step(Answer Answer, StoredBook Book, SyncResult? Result = null, LogRow? Row = null,
+        PreImages? PreImages = null, ChangeSet? Pushed = null);
+
+    // After the commit, still under the book's lock (so events leave in version order): the cache, the pushes, the
+    // checkpointer, and the answers.
+    private void Committed(long bookId, List<Pending> batch, StoredBook book, List<(ChangeSet Changes, string? Origin, Pending Sync)> pushes,
+        List<(Answer Answer, ChangeSet? Changes)> answers)
+    {
+        metrics.BatchCommitted(batch.Count);
         cache.Offer(bookId, book);
         for (var seen = Volatile.Read(ref _largestBatch); batch.Count > seen; seen = Volatile.Read(ref _largestBatch))
         {
             if (Interlocked.CompareExchange(ref _largestBatch, batch.Count, seen) == seen) break;
         }
-        // Still under the book's lock, so events leave in version order.
         foreach (var (changes, origin, sync) in pushes)
         {
             logger.LogInformation("Applied sync {SyncId} to book {BookId} at version {Version} by {Username}",
@@ -286,11 +357,10 @@ internal sealed class BookWriter(
         }
         // The cached entry also knows of checkpoints written while this batch ran.
         checkpointer.Noted(bookId, cache.Get(bookId) ?? book);
-        for (var i = 0; i < answers.Count; i++)
+        foreach (var (answer, changes) in answers)
         {
-            Reply(answers[i].Sync, answers[i].Error is { } error ? error : answers[i].Result! with { Changes = answerChanges[i] });
+            Reply(answer.Sync, answer.Error is { } error ? error : answer.Result! with { Changes = changes });
         }
-        return true;
     }
 
     // The common case, a client that was up to date, needs exactly what its sync changed; a client a few versions

@@ -140,6 +140,9 @@ internal sealed class BookStore(DbConnectionFactory connections)
         WHERE book_id = @BookId
         """;
 
+    // The head row's lock alone, for a batch that sends its writes with it (BookWriter's one-round-trip sync).
+    public const string LockHeadRow = "SELECT version FROM book_head WHERE book_id = @BookId FOR UPDATE";
+
     public static object HeadParameters(long bookId, BookState state, string username, long now) => new
     {
         BookId = bookId, state.Version, state.Name, state.Remark, Username = username, Now = now,

@@ -19,6 +19,7 @@ internal sealed class BillHolderMetrics
     private readonly Histogram<long> _syncRecords;
     private readonly Counter<long> _conflicts;
     private readonly Histogram<long> _batchSyncs;
+    private readonly Counter<long> _oneRoundTrips;
     private readonly Histogram<double> _pushLatency;
     private readonly Counter<long> _checkpoints;
     private readonly Histogram<long> _checkpointBytes;
@@ -43,6 +44,8 @@ internal sealed class BillHolderMetrics
             "Fields of applied syncs that overwrote someone else's concurrent edit (the answer's conflicts).");
         _batchSyncs = meter.CreateHistogram("billholder.sync.batch", "{sync}", "Syncs committed together in one transaction (group commit).",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+        _oneRoundTrips = meter.CreateCounter<long>("billholder.sync.one_round_trip", "{sync}",
+            "Syncs sent optimistically in one round trip, by result: committed, or fell_back (the database refused: another instance wrote the book, the user's role changed, a retried syncId; the sync then took the two-round-trip path).");
         meter.CreateObservableUpDownCounter("billholder.hub.connections", () => Interlocked.Read(ref _hubConnections), "{connection}",
             "Hub connections open on this instance.");
         meter.CreateObservableUpDownCounter("billholder.open_books", () => Interlocked.Read(ref _openBooks), "{book}",
@@ -71,6 +74,9 @@ internal sealed class BillHolderMetrics
     }
 
     public void BatchCommitted(int syncs) => _batchSyncs.Record(syncs);
+
+    public void OneRoundTrip(bool committed) =>
+        _oneRoundTrips.Add(1, new KeyValuePair<string, object?>("result", committed ? "committed" : "fell_back"));
 
     public void HubConnectionOpened() => Interlocked.Increment(ref _hubConnections);
 
