@@ -187,8 +187,10 @@ internal sealed class BookWriter(
         {
             return false;
         }
+        // No isolation level of its own: its only plain read (the log row's condition) comes after the head row's
+        // lock, and sees every membership change committed before it at any level (at REPEATABLE READ the snapshot
+        // starts at that first plain read; a membership change in progress would hold the head row's lock).
         var writes = new SqlBatch(connection, null);
-        writes.Add(StatementTransaction.Isolation);
         writes.Add(StatementTransaction.Start);
         writes.Add(BookStore.LockHeadRow, new { BookId = bookId });
         ChangeLogStore.AppendIfCurrent(writes, row);

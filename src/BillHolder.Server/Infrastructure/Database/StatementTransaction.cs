@@ -10,12 +10,9 @@ namespace BillHolder.Server.Infrastructure.Database;
 // open would be committed by the next START TRANSACTION on that connection).
 internal static class StatementTransaction
 {
-    public const string Begin = $"{Isolation}; {Start};";
+    public const string Begin = $"SET TRANSACTION ISOLATION LEVEL READ COMMITTED; {Start};";
 
-    // Begin's two statements, for a batch whose commands are one statement each (the driver attributes results to
-    // commands: RecordsAffected).
-    public const string Isolation = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
-
+    // A transaction at the session's level, for work whose reads do not depend on it.
     public const string Start = "START TRANSACTION";
 
     public const string Commit = "COMMIT";
