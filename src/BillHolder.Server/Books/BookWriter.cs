@@ -174,9 +174,9 @@ internal sealed class BookWriter(
     // The usual sync, optimistically: applied in memory to the cached book, as if the book were still at that
     // version and the user still an editor, and sent with its lock, conditional writes and COMMIT in one round trip.
     // The writes happen only if the database agrees (the head at the cached version, the user an editor or owner,
-    // read after the lock, so a membership change is never missed: it locks the head row first). Otherwise they write
-    // nothing, the COMMIT commits nothing, and the batch takes the two-round-trip path, which decides with what the
-    // database holds. So does a syncId already answered (its receipt insert fails), and anything the fast path does
+    // read after the lock, so a membership change is never missed: it locks the head row first). Otherwise the log
+    // row is refused with an error, nothing after it runs (no COMMIT), the transaction is rolled back and the batch
+    // takes the two-round-trip path, which decides with what the database holds. So does a syncId already answered (its receipt insert fails), and anything the fast path does
     // not know to answer: a refusal, a sync that changes nothing, one that needs bases from the log or an answer from
     // the log. False when nothing was committed.
     private async Task<bool> TryOneRoundTripAsync(DbConnection connection, long bookId, Pending pending)
