@@ -183,7 +183,7 @@ internal sealed class BookWriter(
     {
         if (cache.Get(bookId) is not { } cached || SyncBases.Needed(cached.State, pending.Request).Any) return false;
         var step = Apply(bookId, cached, pending, time.GetUtcNow().ToUnixTimeMilliseconds(), SyncBases.None);
-        if (step is not { Row: { } row, Result: { } result, Pushed: { } pushed } || FromMemory(bookId, step.Answer) is not { } changes)
+        if (step is not { Row: { } row, Answer: { Result: { } result, Pushed: { } pushed } } || FromMemory(bookId, step.Answer) is not { } changes)
         {
             return false;
         }
@@ -275,10 +275,10 @@ internal sealed class BookWriter(
             {
                 unwritten.Add((row.Version, step.PreImages!));
                 ChangeLogStore.Append(writes, row);
-                pushes.Add((step.Pushed!, pending.Origin, pending));
+                pushes.Add((step.Answer.Pushed!, pending.Origin, pending));
             }
             book = step.Book;
-            if (step.Result is { } result)
+            if (step.Answer.Result is { } result)
             {
                 ReceiptStore.Insert(writes, bookId, request.SyncId, pending.PayloadHash, result, now);
                 answered[request.SyncId] = (pending.PayloadHash, result);
@@ -311,9 +311,9 @@ internal sealed class BookWriter(
         return true;
     }
 
-    // What one sync does to the book in memory: its answer, the book after it and, when it changed something, its
-    // log row (with the pre-images it holds and the change set it pushes). A refusal leaves the book as it was and
-    // has no result (no receipt: a corrected retry may still apply).
+    // What one sync does to the book in memory: its answer (with its result and the change set it pushes), the book
+    // after it and, when it changed something, its log row and the pre-images that row holds. A refusal leaves the
+    // book as it was and has no result (no receipt: a corrected retry may still apply).
     private Step Apply(long bookId, StoredBook book, Pending pending, long now, SyncBases bases)
     {
         var request = pending.Request;
@@ -325,7 +325,7 @@ internal sealed class BookWriter(
         var wholeRecords = applied.WholeRecords.Select(w => w.Collection == MergeConflict.BookCollection ? w with { Id = bookId } : w).ToList();
         var result = new SyncResult(bookId, request.SyncId, applied.Book.Version, applied.Changes.Any, applied.IdMap,
             [.. applied.Skipped.Select(SkippedDto.From)], null) { Conflicts = conflicts, WholeRecords = wholeRecords };
-        if (!applied.Changes.Any) return new Step(new Answer(pending, result, book, null), book, result);
+        if (!applied.Changes.Any) return new Step(new Answer(pending, result, book, null), book);
 
         var pushed = ChangeSet.Of(bookId, book.State.Version, applied, pending.User.Username, conflicts);
         var sizes = CollectionSizes.After(book.CollectionBytes, book.State, pushed);
@@ -334,11 +334,10 @@ internal sealed class BookWriter(
         var row = ChangeLogStore.Row(pushed, preImages, request.SyncId, pending.User.Id, pending.User.Username, applied.Changes.Summary, now);
         var after = (book with { State = applied.Book, CollectionBytes = sizes, LastEditedBy = pending.User.Username, LastEditedAt = now })
             .Logged(applied.Book.Version, row.Bytes, pushed);
-        return new Step(new Answer(pending, result, after, pushed), after, result, row, preImages, pushed);
+        return new Step(new Answer(pending, result, after, pushed), after, row, preImages);
     }
 
-    private sealed record Step(Answer Answer, StoredBook Book, SyncResult? Result = null, LogRow? Row = null,
-        PreImages? PreImages = null, ChangeSet? Pushed = null);
+    private sealed record Step(Answer Answer, StoredBook Book, LogRow? Row = null, PreImages? PreImages = null);
 
     // After the commit, still under the book's lock (so events leave in version order): the cache, the pushes, the
     // checkpointer, and the answers.

@@ -46,8 +46,8 @@ internal sealed class DbConnectionFactory : IAsyncDisposable
         exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
 
     // A write the database refused for what it holds (a key taken, a NULL a column does not take), not for being away.
-    public static bool IsRefusedWrite(Exception exception) =>
-        exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.ColumnCannotBeNull };
+    public static bool IsRefusedWrite(DbException exception) =>
+        IsDuplicateKey(exception) || exception is MySqlException { ErrorCode: MySqlErrorCode.ColumnCannotBeNull };
 
     // 503 "try again": the database is unreachable or not answering, or the work lost a lock race.
     public static bool IsOutage(Exception exception) => IsUnreachable(exception) || IsContention(exception);
