@@ -154,16 +154,15 @@ internal sealed class BookWriter(
         }, logger, "a sync");
 
     // The transaction is begun, and usually committed, by statements that ride with the batch's reads and writes
-    // (StatementTransaction): a lone sync of a cached book makes one round trip (TryOneRoundTripAsync), any other
-    // batch two: begin and lock, then write and commit.
+    // (StatementTransaction): a batch of a cached book makes one round trip (TryOneRoundTripAsync), any other batch
+    // two: begin and lock, then write and commit.
     private async Task CommitAsync(long bookId, List<Pending> batch)
     {
         await using var connection = await connections.OpenAsync(CancellationToken.None);
         var committed = false;
         try
         {
-            committed = (batch.Count == 1 && await TryOneRoundTripAsync(connection, bookId, batch[0]))
-                || await ApplyAndCommitAsync(connection, bookId, batch);
+            committed = await TryOneRoundTripAsync(connection, bookId, batch) || await ApplyAndCommitAsync(connection, bookId, batch);
         }
         finally
         {
@@ -171,31 +170,45 @@ internal sealed class BookWriter(
         }
     }
 
-    // The usual sync, optimistically: applied in memory to the cached book, as if the book were still at that
-    // version and the user still an editor, and sent with its lock, conditional writes and COMMIT in one round trip.
-    // The writes happen only if the database agrees (the head at the cached version, the user an editor or owner,
-    // read after the lock, so a membership change is never missed: it locks the head row first). Otherwise the log
-    // row is refused with an error, nothing after it runs (no COMMIT), the transaction is rolled back and the batch
-    // takes the two-round-trip path, which decides with what the database holds. So does a syncId already answered (its receipt insert fails), and anything the fast path does
-    // not know to answer: a refusal, a sync that changes nothing, one that needs bases from the log or an answer from
-    // the log. False when nothing was committed.
-    private async Task<bool> TryOneRoundTripAsync(DbConnection connection, long bookId, Pending pending)
+    // The usual batch, optimistically: applied in memory to the cached book, as if the book were still at that
+    // version and every user in it still an editor, and sent with its lock, conditional writes and COMMIT in one
+    // round trip. The writes happen only if the database agrees (for every log row: the head at the cached version,
+    // the row's user an editor or owner, read after the lock, so a membership change is never missed: it locks the
+    // head row first). Otherwise a log row is refused with an error, nothing after it runs (no COMMIT), the
+    // transaction is rolled back and the whole batch takes the two-round-trip path, which decides with what the
+    // database holds. So does a syncId already answered (its receipt insert fails), and any batch with a sync the
+    // fast path does not know to answer: a refusal, a sync that changes nothing, one that needs bases from the log or
+    // an answer from the log, a syncId twice. False when nothing was committed.
+    private async Task<bool> TryOneRoundTripAsync(DbConnection connection, long bookId, List<Pending> batch)
     {
-        if (cache.Get(bookId) is not { } cached || SyncBases.Needed(cached.State, pending.Request).Any) return false;
-        var step = Apply(bookId, cached, pending, time.GetUtcNow().ToUnixTimeMilliseconds(), SyncBases.None);
-        if (step is not { Row: { } row, Answer: { Result: { } result, Pushed: { } pushed } } || FromMemory(bookId, step.Answer) is not { } changes)
+        if (cache.Get(bookId) is not { } cached) return false;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var book = cached;
+        var syncIds = new HashSet<string>(StringComparer.Ordinal);
+        var steps = new List<(Step Step, LogRow Row, ChangeSet Changes)>(batch.Count);
+        foreach (var pending in batch)
         {
-            return false;
+            if (!syncIds.Add(pending.Request.SyncId) || SyncBases.Needed(book.State, pending.Request).Any) return false;
+            var step = Apply(bookId, book, pending, now, SyncBases.None);
+            if (step is not { Row: { } row, Answer: { Result: not null, Pushed: not null } } || FromMemory(bookId, step.Answer) is not { } changes)
+            {
+                return false;
+            }
+            steps.Add((step, row, changes));
+            book = step.Book;
         }
-        // No isolation level of its own: its only plain read (the log row's condition) comes after the head row's
-        // lock, and sees every membership change committed before it at any level (at REPEATABLE READ the snapshot
-        // starts at that first plain read; a membership change in progress would hold the head row's lock).
+        // No isolation level of its own: its only plain reads (the log rows' conditions) come after the head row's
+        // lock, and see every membership change committed before it at any level (at REPEATABLE READ the snapshot
+        // starts at the first plain read; a membership change in progress would hold the head row's lock).
         var writes = new SqlBatch(connection, null);
         writes.Add(StatementTransaction.Start);
         writes.Add(BookStore.LockHeadRow, new { BookId = bookId });
-        ChangeLogStore.AppendIfCurrent(writes, row);
-        ReceiptStore.Insert(writes, bookId, pending.Request.SyncId, pending.PayloadHash, result, row.Now);
-        writes.Add(BookStore.UpdateHead, BookStore.HeadParameters(bookId, step.Book.State, step.Book.LastEditedBy, step.Book.LastEditedAt));
+        foreach (var (step, row, _) in steps)
+        {
+            ChangeLogStore.AppendIfCurrent(writes, row, cached.State.Version);
+            ReceiptStore.Insert(writes, bookId, step.Answer.Sync.Request.SyncId, step.Answer.Sync.PayloadHash, step.Answer.Result!, now);
+        }
+        writes.Add(BookStore.UpdateHead, BookStore.HeadParameters(bookId, book.State, book.LastEditedBy, book.LastEditedAt));
         writes.Add(StatementTransaction.Commit);
         try
         {
@@ -203,19 +216,20 @@ internal sealed class BookWriter(
         }
         catch (DbException ex) when (DbConnectionFactory.IsRefusedWrite(ex))
         {
-            // The book moved on or the user may no longer edit it (the log row's version is NULL), or the receipt is
-            // already there (a retry): nothing of it committed, and the full path decides. Anything else (an outage,
-            // a deadlock) is handled as on the full path.
-            logger.LogDebug(ex, "The one-round-trip sync {SyncId} of book {BookId} was refused; it takes the full path", pending.Request.SyncId, bookId);
+            // The book moved on or a user may no longer edit it (a log row's version is NULL), or a receipt is
+            // already there (a retry): nothing of the batch committed, and the full path decides. Anything else (an
+            // outage, a deadlock) is handled as on the full path.
+            logger.LogDebug(ex, "The one-round-trip batch of {Count} syncs of book {BookId} was refused; it takes the full path", batch.Count, bookId);
             await StatementTransaction.RollBackAsync(connection, logger);
-            Interlocked.Increment(ref _oneRoundTripFallbacks);
-            metrics.OneRoundTrip(committed: false);
+            Interlocked.Add(ref _oneRoundTripFallbacks, batch.Count);
+            metrics.OneRoundTrip(committed: false, batch.Count);
             return false;
         }
-        Interlocked.Increment(ref _oneRoundTrips);
-        metrics.OneRoundTrip(committed: true);
+        Interlocked.Add(ref _oneRoundTrips, batch.Count);
+        metrics.OneRoundTrip(committed: true, batch.Count);
         metrics.CacheLookup(found: true, current: true);
-        Committed(bookId, [pending], step.Book, [(pushed, pending.Origin, pending)], [(step.Answer, changes)]);
+        Committed(bookId, batch, book, [.. steps.Select(s => (s.Step.Answer.Pushed!, s.Step.Answer.Sync.Origin, s.Step.Answer.Sync))],
+            [.. steps.Select(s => (s.Step.Answer, (ChangeSet?)s.Changes))]);
         return true;
     }
 

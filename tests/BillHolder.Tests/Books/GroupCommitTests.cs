@@ -1,7 +1,5 @@
 using System.Net;
 using BillHolder.Server.Books;
-using BillHolder.Server.Infrastructure;
-using BillHolder.Tests.Books.Storage;
 using BillHolder.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,33 +13,11 @@ public sealed class GroupCommitTests(BillHolderServer server) : IClassFixture<Bi
 {
     private BookWriter Writer => server.App.Services.GetRequiredService<BookWriter>();
 
-    private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(UserClient user, long bookId, params object[] syncs)
-    {
-        var locks = server.App.Services.GetRequiredService<KeyedLock<long>>();
-        Task<HttpResponseMessage>[] sent;
-        using (await locks.LockAsync(bookId, CancellationToken.None))
-        {
-            sent = [.. syncs.Select(body => user.SyncAsync(bookId, body))];
-            await StoredRows.EventuallyAsync(() => Task.FromResult(Writer.Queued(bookId) == syncs.Length), "every sync to queue");
-        }
-        return await Task.WhenAll(sent);
-    }
+    private Task<HttpResponseMessage[]> SendAsOneBatchAsync(UserClient user, long bookId, params object[] syncs) =>
+        QueuedSyncs.SendAsOneBatchAsync(server, bookId, [.. syncs.Select(body => (Func<Task<HttpResponseMessage>>)(() => user.SyncAsync(bookId, body)))]);
 
-    // The same, queued in the order given: concurrent requests do not fix their order of arrival.
-    private async Task<HttpResponseMessage[]> SendInOrderAsOneBatchAsync(UserClient user, long bookId, params object[] syncs)
-    {
-        var locks = server.App.Services.GetRequiredService<KeyedLock<long>>();
-        var sent = new List<Task<HttpResponseMessage>>();
-        using (await locks.LockAsync(bookId, CancellationToken.None))
-        {
-            foreach (var body in syncs)
-            {
-                sent.Add(user.SyncAsync(bookId, body));
-                await StoredRows.EventuallyAsync(() => Task.FromResult(Writer.Queued(bookId) == sent.Count), "the sync to queue");
-            }
-        }
-        return await Task.WhenAll(sent);
-    }
+    private Task<HttpResponseMessage[]> SendInOrderAsOneBatchAsync(UserClient user, long bookId, params object[] syncs) =>
+        QueuedSyncs.SendInOrderAsOneBatchAsync(server, bookId, [.. syncs.Select(body => (Func<Task<HttpResponseMessage>>)(() => user.SyncAsync(bookId, body)))]);
 
     [Fact]
     public async Task Batch_WithARejectedSyncInTheMiddle_AppliesTheOthers_EachWithItsOwnVersion()

@@ -27,19 +27,20 @@ internal sealed class ChangeLogStore(DbConnectionFactory connections)
 
     public static void Append(SqlBatch batch, LogRow row) => batch.Add(InsertChange, row);
 
-    // The log row of a one-round-trip sync (BookWriter): its version is the sync's only if the head is still at the
-    // version before it and the user may edit the book (read after the head row's lock, so no membership change is
-    // missed); else NULL, which the NOT NULL column refuses with an error: the statements after it (receipt, head,
-    // COMMIT) do not run.
+    // A log row of a one-round-trip batch (BookWriter): its version is the sync's only if the head is still at the
+    // version the batch started from (the head row is written after the batch's last log row) and the row's user may
+    // edit the book (read after the head row's lock, so no membership change is missed); else NULL, which the NOT
+    // NULL column refuses with an error: the statements after it (further rows, receipts, head, COMMIT) do not run.
     private const string InsertChangeIfCurrent = """
         INSERT INTO book_change (book_id, version, sync_id, user_id, username, created_at, changes, deleted, summary, pre_images, conflicts)
         VALUES (@BookId,
-          (SELECT h.version + 1 FROM book_head h JOIN book_member m ON m.book_id = h.book_id AND m.user_id = @UserId
-           WHERE h.book_id = @BookId AND h.version = @Version - 1 AND m.role IN ('owner', 'editor')),
+          (SELECT @Version FROM book_head h JOIN book_member m ON m.book_id = h.book_id AND m.user_id = @UserId
+           WHERE h.book_id = @BookId AND h.version = @HeadVersion AND m.role IN ('owner', 'editor')),
           @SyncId, @UserId, @Username, @Now, @Changes, @Deleted, @Summary, @PreImages, @Conflicts)
         """;
 
-    public static void AppendIfCurrent(SqlBatch batch, LogRow row) => batch.Add(InsertChangeIfCurrent, row);
+    public static void AppendIfCurrent(SqlBatch batch, LogRow row, long headVersion) =>
+        batch.Add(InsertChangeIfCurrent, row, new { HeadVersion = headVersion });
 
     public static Task AppendAsync(DbConnection connection, DbTransaction transaction, LogRow row, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(InsertChange, row, transaction, cancellationToken: cancellationToken));

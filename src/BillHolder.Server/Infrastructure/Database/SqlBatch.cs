@@ -15,11 +15,13 @@ internal sealed class SqlBatch(DbConnection connection, DbTransaction? transacti
 
     public int Count => _batch.BatchCommands.Count;
 
-    public void Add(string sql, object? parameters = null)
+    // More: a second object's properties, for a statement that needs a few beyond those of its row.
+    public void Add(string sql, object? parameters = null, object? more = null)
     {
         var command = _batch.CreateBatchCommand();
         command.CommandText = sql;
         if (parameters is not null) AddParameters(command, parameters);
+        if (more is not null) AddParameters(command, more);
         _batch.BatchCommands.Add(command);
     }
 

@@ -45,7 +45,7 @@ internal sealed class BillHolderMetrics
         _batchSyncs = meter.CreateHistogram("billholder.sync.batch", "{sync}", "Syncs committed together in one transaction (group commit).",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
         _oneRoundTrips = meter.CreateCounter<long>("billholder.sync.one_round_trip", "{sync}",
-            "Syncs sent optimistically in one round trip, by result: committed, or fell_back (the database refused: another instance wrote the book, the user's role changed, a retried syncId; the sync then took the two-round-trip path).");
+            "Syncs sent optimistically in one round trip, alone or in a batch, by result: committed, or fell_back (the database refused: another instance wrote the book, a user's role changed, a retried syncId; the whole batch then took the two-round-trip path).");
         meter.CreateObservableUpDownCounter("billholder.hub.connections", () => Interlocked.Read(ref _hubConnections), "{connection}",
             "Hub connections open on this instance.");
         meter.CreateObservableUpDownCounter("billholder.open_books", () => Interlocked.Read(ref _openBooks), "{book}",
@@ -75,8 +75,8 @@ internal sealed class BillHolderMetrics
 
     public void BatchCommitted(int syncs) => _batchSyncs.Record(syncs);
 
-    public void OneRoundTrip(bool committed) =>
-        _oneRoundTrips.Add(1, new KeyValuePair<string, object?>("result", committed ? "committed" : "fell_back"));
+    public void OneRoundTrip(bool committed, int syncs) =>
+        _oneRoundTrips.Add(syncs, new KeyValuePair<string, object?>("result", committed ? "committed" : "fell_back"));
 
     public void HubConnectionOpened() => Interlocked.Increment(ref _hubConnections);
 
