@@ -31,6 +31,16 @@ public sealed class OneRoundTripSyncTests(BillHolderServer server) : IClassFixtu
         return user with { Http = http };
     }
 
+    // A book of its owner's with one editor.
+    private async Task<(UserClient Owner, UserClient Editor, long BookId)> SharedBookAsync()
+    {
+        var owner = await server.NewUserAsync("owner");
+        var editor = await server.NewUserAsync("editor");
+        var bookId = await owner.CreateB0Async();
+        await owner.SetRoleAsync(bookId, editor.Username, "editor");
+        return (owner, editor, bookId);
+    }
+
     [Fact]
     public async Task Sync_OfACachedBook_CommitsInOneRoundTrip()
     {
@@ -83,10 +93,7 @@ public sealed class OneRoundTripSyncTests(BillHolderServer server) : IClassFixtu
     public async Task Sync_OfAnEditorDemotedOrRemovedOnAnotherInstance_IsRefused_AndWritesNothing()
     {
         await using var second = ExtraHost.Create(server.Database.ConnectionString);
-        var owner = await server.NewUserAsync("owner");
-        var editor = await server.NewUserAsync("editor");
-        var bookId = await owner.CreateB0Async();
-        await owner.SetRoleAsync(bookId, editor.Username, "editor");
+        var (owner, editor, bookId) = await SharedBookAsync();
         await editor.SyncOkAsync(bookId, new { syncId = "e1", baseVersion = 1, bills = new[] { Bill(-1, 3, 1, 1) } });
         var ownerViaSecond = Via(second, owner);
 
@@ -137,10 +144,7 @@ public sealed class OneRoundTripSyncTests(BillHolderServer server) : IClassFixtu
     [Fact]
     public async Task Batch_OfACachedBook_CommitsInOneRoundTrip_EachSyncWithItsOwnVersion()
     {
-        var owner = await server.NewUserAsync("owner");
-        var editor = await server.NewUserAsync("editor");
-        var bookId = await owner.CreateB0Async();
-        await owner.SetRoleAsync(bookId, editor.Username, "editor");
+        var (owner, editor, bookId) = await SharedBookAsync();
         var (committed, fellBack) = (Writer.OneRoundTrips, Writer.OneRoundTripFallbacks);
 
         var answers = await QueuedSyncs.SendInOrderAsOneBatchAsync(server, bookId,
@@ -172,10 +176,7 @@ public sealed class OneRoundTripSyncTests(BillHolderServer server) : IClassFixtu
     public async Task Batch_WithAnEditorDemotedOnAnotherInstance_FallsBackAsAWhole_AndOnlyThatSyncIsRefused()
     {
         await using var second = ExtraHost.Create(server.Database.ConnectionString);
-        var owner = await server.NewUserAsync("owner");
-        var editor = await server.NewUserAsync("editor");
-        var bookId = await owner.CreateB0Async();
-        await owner.SetRoleAsync(bookId, editor.Username, "editor");
+        var (owner, editor, bookId) = await SharedBookAsync();
         await editor.SyncOkAsync(bookId, new { syncId = "e1", baseVersion = 1, bills = new[] { Bill(-1, 3, 1, 1) } });
         await Via(second, owner).SetRoleAsync(bookId, editor.Username, "viewer");
         var (committed, fellBack) = (Writer.OneRoundTrips, Writer.OneRoundTripFallbacks);
