@@ -17,7 +17,8 @@
 #      "100 20000"), FIRST_SYNC_RECORDS (default 200000; quick 20000),
 #      MIN_CYCLES (default 2: checkpoint cycles each book-size run must cover, see README), CHECKPOINT_FRACTION
 #      (default 1, the server's Sync__CheckpointLogFraction default), FLUSH_MODES (default "1 2"),
-#      MAX_COLLECTION_BYTES (default 67108864).
+#      MAX_COLLECTION_BYTES (default 67108864), ROUNDS (default 3; quick 1: alternating floor/server rounds of
+#      10 s for each 20-client cell, median ratio reported).
 #      The database is the checkout's own (scripts/db.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +29,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 quick=0; [ "${1:-}" = "--quick" ] && quick=1
 seconds=15; warmup=3; big_seconds=15; big_max_seconds=240; syncs=200; idle_seconds=30; warm_seconds=45
-if [ "$quick" = 1 ]; then seconds=3; warmup=1; big_seconds=3; big_max_seconds=3; syncs=30; idle_seconds=3; warm_seconds=5; fi
+rounds="${ROUNDS:-3}"; round_seconds=10
+if [ "$quick" = 1 ]; then seconds=3; warmup=1; big_seconds=3; big_max_seconds=3; syncs=30; idle_seconds=3; warm_seconds=5; rounds=1; round_seconds=3; fi
 sizes="${SIZES:-100 10000 50000 200000}"; [ "$quick" = 1 ] && sizes="${SIZES:-100 20000}"
 min_cycles="${MIN_CYCLES:-2}"; [ "$quick" = 1 ] && min_cycles=0
 fraction="${CHECKPOINT_FRACTION:-1}"
@@ -132,10 +134,17 @@ for flush in $flush_modes; do
     run "$p-rest-size-$n" rest --books 1 --clients 1 --users 1 --preload "$n" --chunk "$chunk" --db "$conn" \
       --seconds "$big_seconds" --warmup "$warmup" --min-syncs "$(min_syncs "$n")" --max-seconds "$big_max_seconds"
   done
-  run "$p-floor-20x1" floor --db "$conn" --books 1 --clients 20 --seconds "$seconds" --warmup "$warmup"
-  run "$p-rest-20x1" rest --books 1 --clients 20 --db "$conn" --seconds "$seconds" --warmup "$warmup"
-  run "$p-floor-20x10" floor --db "$conn" --books 10 --clients 20 --seconds "$seconds" --warmup "$warmup"
-  run "$p-rest-20x10" rest --books 10 --clients 20 --db "$conn" --seconds "$seconds" --warmup "$warmup"
+  # The 20-client cells in rounds, floor and server taking turns (floor first in odd rounds, server first in even
+  # ones): this machine's speed drifts by up to ~1.5x within minutes, which a single pair of runs reads as a ratio.
+  # The summary takes each round's ratio and reports their median.
+  for books in 1 10; do
+    for r in $(seq 1 "$rounds"); do
+      if [ $((r % 2)) = 1 ]; then order="floor rest"; else order="rest floor"; fi
+      for kind in $order; do
+        run "$p-$kind-20x$books-r$r" "$kind" --db "$conn" --books "$books" --clients 20 --seconds "$round_seconds" --warmup "$warmup"
+      done
+    done
+  done
 done
 rootsql "SET GLOBAL innodb_flush_log_at_trx_commit = $flush_before"
 
