@@ -70,7 +70,7 @@ def rounds(rows, server_tag, floor_tag):
         return row
     ratios = [num(s, "syncs_per_s") / num(f, "syncs_per_s") if num(s, "syncs_per_s") and num(f, "syncs_per_s") else None
               for s, f in pairs]
-    note = (f"median of {len(pairs)} alternating rounds; round ratios "
+    note = ((f"median of {len(pairs)} alternating rounds; round ratios " if len(pairs) > 1 else "one round; ")
             + ", ".join(f"{fmt(num(s, 'syncs_per_s'), 0)}/{fmt(num(f, 'syncs_per_s'), 0)} = {r:.2f}" if r else "–"
                         for (s, f), r in zip(pairs, ratios)))
     return combined(0), combined(1), median(ratios), note
