@@ -111,6 +111,8 @@ internal static class BooksModule
         builder.Services.AddSingleton<ChangeLogStore>();
         builder.Services.AddSingleton<ReceiptStore>();
         builder.Services.AddSingleton<InviteStore>();
+        builder.Services.AddSingleton<InvitePruner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InvitePruner>());
         builder.Services.AddSingleton<BookAccess>();
         builder.Services.AddSingleton<SyncParser>();
         builder.Services.AddSingleton<BookWriter>();

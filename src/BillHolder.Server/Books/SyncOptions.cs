@@ -61,6 +61,10 @@ internal sealed class SyncOptions
     [Range(1, 1_000_000)]
     public int RateLimitPerSecond { get; set; } = 30;
 
+    // Invites are deleted this many days after they expired (hourly); until then their owner still sees them listed.
+    [Range(0, 3650)]
+    public int ExpiredInviteRetentionDays { get; set; } = 7;
+
     // Invite codes a user may present per minute (accepted or not).
     [Range(1, 1_000_000)]
     public int InviteAcceptsPerMinute { get; set; } = 10;

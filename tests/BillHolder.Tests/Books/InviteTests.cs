@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using BillHolder.Server.Books.Storage;
 using BillHolder.Tests.Infrastructure;
 using BillHolder.Tests.Realtime;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using static BillHolder.Tests.Infrastructure.TestClient;
 
 namespace BillHolder.Tests.Books;
@@ -127,5 +130,27 @@ public sealed class InviteTests(BillHolderServer server) : IClassFixture<BillHol
         var bob = await server.NewUserAsync("bob");
         for (var i = 0; i < 10; i++) await (await AcceptAsync(bob, $"guess-{i}")).ProblemAsync(HttpStatusCode.NotFound, "invite_not_found");
         await (await AcceptAsync(bob, "guess-10")).ProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+    }
+
+    [Fact]
+    public async Task Prune_DeletesInvitesExpiredLongerThanTheRetention_AndKeepsTheOthersListed()
+    {
+        var alice = await server.NewUserAsync("alice");
+        var book = await alice.CreateSharedBookAsync();
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++) ids.Add((await InviteAsync(alice, book.Id, new { role = "viewer" })).GetProperty("id").GetInt64());
+        var (longExpired, justExpired, live) = (ids[0], ids[1], ids[2]);
+        var now = DateTimeOffset.UtcNow;
+        await using (var connection = await server.Database.Connections().OpenAsync(CancellationToken.None))
+        {
+            // The default retention is 7 days after expiry.
+            await connection.ExecuteAsync("UPDATE book_invite SET expires_at = @At WHERE id = @Id",
+                new[] { new { At = now.AddDays(-8).ToUnixTimeMilliseconds(), Id = longExpired }, new { At = now.AddDays(-6).ToUnixTimeMilliseconds(), Id = justExpired } });
+        }
+
+        Assert.True(await server.App.Services.GetRequiredService<InvitePruner>().PruneOnceAsync(CancellationToken.None) >= 1);
+
+        var listed = await (await alice.Http.GetAsync($"/api/books/{book.Id}/invites")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal([justExpired, live], listed.EnumerateArray().Select(invite => invite.GetProperty("id").GetInt64()));
     }
 }
