@@ -108,17 +108,8 @@ internal sealed class SessionStore(DbConnectionFactory connections)
         LIMIT 5000
         """;
 
-    public async Task<int> PruneEndedAsync(long before, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        var total = 0;
-        for (int deleted; (deleted = await connection.ExecuteAsync(new CommandDefinition(DeleteEnded, new { Before = before },
-            cancellationToken: cancellationToken))) > 0;)
-        {
-            total += deleted;
-        }
-        return total;
-    }
+    public Task<int> PruneEndedAsync(long before, CancellationToken cancellationToken) =>
+        SlicedDelete.RunAsync(connections, DeleteEnded, new { Before = before }, cancellationToken);
 
     private const string SelectState = "SELECT user_id AS UserId, expires_at AS ExpiresAt, revoked_at AS RevokedAt FROM auth_session WHERE id = @Id";
 

@@ -47,20 +47,11 @@ internal sealed class InviteStore(DbConnectionFactory connections)
         return await connection.ExecuteAsync(new CommandDefinition(Delete, new { Id = id, BookId = bookId }, cancellationToken: cancellationToken)) == 1;
     }
 
-    // In slices, so a large backlog never holds locks for long. A scan of the table: it holds invites, not records.
+    // In slices (SlicedDelete). A scan of the table: it holds invites, not records.
     private const string DeleteExpired = "DELETE FROM book_invite WHERE expires_at < @Before LIMIT 5000";
 
-    public async Task<int> PruneExpiredAsync(long before, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        var total = 0;
-        for (int deleted; (deleted = await connection.ExecuteAsync(new CommandDefinition(DeleteExpired, new { Before = before },
-            cancellationToken: cancellationToken))) > 0;)
-        {
-            total += deleted;
-        }
-        return total;
-    }
+    public Task<int> PruneExpiredAsync(long before, CancellationToken cancellationToken) =>
+        SlicedDelete.RunAsync(connections, DeleteExpired, new { Before = before }, cancellationToken);
 
     // The invite row lock counts uses one at a time, so maxUses holds when several people accept at once.
     private const string LockByCode = """
